@@ -1,0 +1,46 @@
+//! A key with its value.
+
+use crate::{Key, Value};
+
+/// An attribute: a key and its value.
+///
+/// ```
+/// use spanlite_api::KeyValue;
+/// let kv = KeyValue::new("http.response.status_code", 200);
+/// assert_eq!(kv.key().as_str(), "http.response.status_code");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyValue {
+    key: Key,
+    value: Value,
+}
+
+impl KeyValue {
+    /// An attribute from a key and anything that converts into a value.
+    pub fn new(key: impl Into<Key>, value: impl Into<Value>) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The key.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    /// The value.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The value, to change in place (e.g. truncation).
+    pub fn value_mut(&mut self) -> &mut Value {
+        &mut self.value
+    }
+
+    /// The key and the value.
+    pub fn into_parts(self) -> (Key, Value) {
+        (self.key, self.value)
+    }
+}

@@ -1,0 +1,185 @@
+//! Strings that are borrowed for `'static` or owned, never copied needlessly.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+
+/// A string attribute value or name: a `&'static str` is kept as a pointer,
+/// an owned `String` is moved in. Neither is copied.
+#[derive(Clone)]
+pub struct StringValue(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Static(&'static str),
+    Owned(String),
+}
+
+impl StringValue {
+    /// A string from a static one, without copying it.
+    pub const fn from_static(s: &'static str) -> StringValue {
+        StringValue(Repr::Static(s))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Static(s) => s,
+            Repr::Owned(s) => s,
+        }
+    }
+
+    /// Whether the text is borrowed for `'static` (so cloning is free).
+    pub fn is_static(&self) -> bool {
+        matches!(self.0, Repr::Static(_))
+    }
+
+    /// Shortens the text to at most `max_chars` characters, cutting on a
+    /// character boundary. A static string is re-sliced, not copied.
+    pub fn truncate_chars(&mut self, max_chars: usize) {
+        let cut = match self.as_str().char_indices().nth(max_chars) {
+            Some((byte, _)) => byte,
+            None => return,
+        };
+        match &mut self.0 {
+            Repr::Static(s) => *s = &s[..cut],
+            Repr::Owned(s) => s.truncate(cut),
+        }
+    }
+}
+
+impl Default for StringValue {
+    fn default() -> StringValue {
+        StringValue::from_static("")
+    }
+}
+
+impl Deref for StringValue {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for StringValue {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Borrow<str> for StringValue {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for StringValue {
+    fn eq(&self, other: &StringValue) -> bool {
+        match (&self.0, &other.0) {
+            // The same static string: skip comparing bytes.
+            (Repr::Static(a), Repr::Static(b)) if std::ptr::eq(*a, *b) => true,
+            _ => self.as_str() == other.as_str(),
+        }
+    }
+}
+
+impl Eq for StringValue {}
+
+impl PartialEq<str> for StringValue {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for StringValue {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Hash for StringValue {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialOrd for StringValue {
+    fn partial_cmp(&self, other: &StringValue) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for StringValue {
+    fn cmp(&self, other: &StringValue) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl From<&'static str> for StringValue {
+    fn from(s: &'static str) -> StringValue {
+        StringValue::from_static(s)
+    }
+}
+
+impl From<String> for StringValue {
+    fn from(s: String) -> StringValue {
+        StringValue(Repr::Owned(s))
+    }
+}
+
+impl From<std::borrow::Cow<'static, str>> for StringValue {
+    fn from(s: std::borrow::Cow<'static, str>) -> StringValue {
+        match s {
+            std::borrow::Cow::Borrowed(s) => StringValue::from_static(s),
+            std::borrow::Cow::Owned(s) => StringValue::from(s),
+        }
+    }
+}
+
+impl From<StringValue> for String {
+    fn from(s: StringValue) -> String {
+        match s.0 {
+            Repr::Static(s) => s.to_owned(),
+            Repr::Owned(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for StringValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for StringValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_strings_are_not_copied() {
+        static TEXT: &str = "checkout";
+        let value = StringValue::from(TEXT);
+        assert!(value.is_static());
+        assert!(std::ptr::eq(value.as_str(), TEXT));
+    }
+
+    #[test]
+    fn truncation_cuts_on_a_character_boundary() {
+        let mut value = StringValue::from("héllo".to_owned());
+        value.truncate_chars(2);
+        assert_eq!(value, "hé");
+        let mut value = StringValue::from("héllo");
+        value.truncate_chars(10);
+        assert_eq!(value, "héllo");
+        value.truncate_chars(0);
+        assert_eq!(value, "");
+    }
+}

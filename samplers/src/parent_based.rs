@@ -1,0 +1,202 @@
+//! Follow the parent's decision; ask a root sampler only for roots.
+
+use std::sync::Arc;
+
+use crate::{AlwaysOff, AlwaysOn, Sampler, SamplingParams, SamplingResult};
+
+/// Samples as the parent did, with a delegate for each of the spec's five
+/// cases. Defaults: remote sampled parent -> AlwaysOn, remote not-sampled ->
+/// AlwaysOff, local sampled -> AlwaysOn, local not-sampled -> AlwaysOff.
+///
+/// ```
+/// use spanlite_samplers::{AlwaysOn, ParentBased, Sampler};
+/// let sampler = ParentBased::new(AlwaysOn);
+/// assert_eq!(
+///     sampler.description(),
+///     "ParentBased{root:AlwaysOnSampler,remoteParentSampled:AlwaysOnSampler,\
+///      remoteParentNotSampled:AlwaysOffSampler,localParentSampled:AlwaysOnSampler,\
+///      localParentNotSampled:AlwaysOffSampler}"
+/// );
+/// ```
+#[derive(Debug, Clone)]
+pub struct ParentBased {
+    root: Arc<dyn Sampler>,
+    remote_parent_sampled: Arc<dyn Sampler>,
+    remote_parent_not_sampled: Arc<dyn Sampler>,
+    local_parent_sampled: Arc<dyn Sampler>,
+    local_parent_not_sampled: Arc<dyn Sampler>,
+}
+
+impl ParentBased {
+    /// Parent-based sampling with `root` for spans without a valid parent.
+    pub fn new(root: impl Sampler + 'static) -> ParentBased {
+        ParentBased {
+            root: Arc::new(root),
+            remote_parent_sampled: Arc::new(AlwaysOn),
+            remote_parent_not_sampled: Arc::new(AlwaysOff),
+            local_parent_sampled: Arc::new(AlwaysOn),
+            local_parent_not_sampled: Arc::new(AlwaysOff),
+        }
+    }
+
+    /// Replaces the delegate for a sampled remote parent.
+    pub fn with_remote_parent_sampled(mut self, sampler: impl Sampler + 'static) -> Self {
+        self.remote_parent_sampled = Arc::new(sampler);
+        self
+    }
+
+    /// Replaces the delegate for a remote parent that is not sampled.
+    pub fn with_remote_parent_not_sampled(mut self, sampler: impl Sampler + 'static) -> Self {
+        self.remote_parent_not_sampled = Arc::new(sampler);
+        self
+    }
+
+    /// Replaces the delegate for a sampled local parent.
+    pub fn with_local_parent_sampled(mut self, sampler: impl Sampler + 'static) -> Self {
+        self.local_parent_sampled = Arc::new(sampler);
+        self
+    }
+
+    /// Replaces the delegate for a local parent that is not sampled.
+    pub fn with_local_parent_not_sampled(mut self, sampler: impl Sampler + 'static) -> Self {
+        self.local_parent_not_sampled = Arc::new(sampler);
+        self
+    }
+
+    fn delegate(&self, params: &SamplingParams<'_>) -> &dyn Sampler {
+        let span = params.parent.span();
+        let parent = span.span_context();
+        let chosen = match (parent.is_valid(), parent.is_remote(), parent.is_sampled()) {
+            (false, _, _) => &self.root,
+            (true, true, true) => &self.remote_parent_sampled,
+            (true, true, false) => &self.remote_parent_not_sampled,
+            (true, false, true) => &self.local_parent_sampled,
+            (true, false, false) => &self.local_parent_not_sampled,
+        };
+        &**chosen
+    }
+}
+
+impl Sampler for ParentBased {
+    fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
+        self.delegate(params).should_sample(params)
+    }
+
+    fn description(&self) -> String {
+        format!(
+            "ParentBased{{root:{},remoteParentSampled:{},remoteParentNotSampled:{},\
+             localParentSampled:{},localParentNotSampled:{}}}",
+            self.root.description(),
+            self.remote_parent_sampled.description(),
+            self.remote_parent_not_sampled.description(),
+            self.local_parent_sampled.description(),
+            self.local_parent_not_sampled.description(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SamplingDecision;
+    use spanlite_api::{Context, SpanContext, SpanId, SpanKind, TraceFlags, TraceId, TraceState};
+
+    fn parent(remote: bool, sampled: bool) -> Context {
+        let flags = TraceFlags::NONE.with_sampled(sampled);
+        let sc = SpanContext::new(
+            TraceId::from_int(1),
+            SpanId::from_int(2),
+            flags,
+            remote,
+            TraceState::NONE,
+        );
+        Context::new().with_span_context(sc)
+    }
+
+    fn decide(sampler: &ParentBased, cx: &Context) -> SamplingDecision {
+        let params = SamplingParams::new(cx, TraceId::from_int(1), "op", SpanKind::Internal);
+        sampler.should_sample(&params).decision()
+    }
+
+    #[test]
+    fn root_spans_ask_the_root_sampler() {
+        assert_eq!(
+            decide(&ParentBased::new(AlwaysOff), &Context::new()),
+            SamplingDecision::Drop
+        );
+        assert_eq!(
+            decide(&ParentBased::new(AlwaysOn), &Context::new()),
+            SamplingDecision::RecordAndSample
+        );
+    }
+
+    #[test]
+    fn default_delegates_follow_the_parents_sampled_flag() {
+        let sampler = ParentBased::new(AlwaysOff);
+        assert_eq!(
+            decide(&sampler, &parent(true, true)),
+            SamplingDecision::RecordAndSample
+        );
+        assert_eq!(
+            decide(&sampler, &parent(true, false)),
+            SamplingDecision::Drop
+        );
+        assert_eq!(
+            decide(&sampler, &parent(false, true)),
+            SamplingDecision::RecordAndSample
+        );
+        assert_eq!(
+            decide(&sampler, &parent(false, false)),
+            SamplingDecision::Drop
+        );
+    }
+
+    #[test]
+    fn each_of_the_five_delegates_is_used_for_its_case() {
+        let sampler = ParentBased::new(AlwaysOn)
+            .with_remote_parent_sampled(AlwaysOff)
+            .with_remote_parent_not_sampled(AlwaysOn)
+            .with_local_parent_sampled(AlwaysOff)
+            .with_local_parent_not_sampled(AlwaysOn);
+        assert_eq!(
+            decide(&sampler, &Context::new()),
+            SamplingDecision::RecordAndSample
+        );
+        assert_eq!(
+            decide(&sampler, &parent(true, true)),
+            SamplingDecision::Drop
+        );
+        assert_eq!(
+            decide(&sampler, &parent(true, false)),
+            SamplingDecision::RecordAndSample
+        );
+        assert_eq!(
+            decide(&sampler, &parent(false, true)),
+            SamplingDecision::Drop
+        );
+        assert_eq!(
+            decide(&sampler, &parent(false, false)),
+            SamplingDecision::RecordAndSample
+        );
+    }
+
+    #[test]
+    fn the_parents_trace_state_is_kept() {
+        let ts: TraceState = "vendor=value".parse().unwrap();
+        let sc = SpanContext::new(
+            TraceId::from_int(1),
+            SpanId::from_int(2),
+            TraceFlags::SAMPLED,
+            true,
+            ts.clone(),
+        );
+        let cx = Context::new().with_span_context(sc);
+        let params = SamplingParams::new(&cx, TraceId::from_int(1), "op", SpanKind::Server);
+        assert_eq!(
+            ParentBased::new(AlwaysOn)
+                .should_sample(&params)
+                .trace_state(),
+            &ts
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! A bounded single-producer single-consumer ring: the per-thread span
+//! buffer. Push and pop are wait-free: two atomic loads, one slot write, one
+//! release store. The producer's and the consumer's indices live on their
+//! own cache lines, so a thread ending spans writes only lines it owns.
+
+use std::fmt;
+use std::mem::MaybeUninit;
+use std::sync::atomic::Ordering;
+
+use crate::sync::{AtomicUsize, CachePadded, UnsafeCell};
+
+pub(crate) struct Ring<T> {
+    slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
+    capacity: usize,
+    mask: usize,
+    /// Next slot to pop. Written by the consumer only.
+    head: CachePadded<AtomicUsize>,
+    /// Next slot to push. Written by the producer only.
+    tail: CachePadded<AtomicUsize>,
+}
+
+// SAFETY: values of `T` move from the producer's thread to the consumer's
+// through the ring, so `T: Send` is all that is needed; slots are accessed
+// exclusively thanks to the head/tail protocol and the single-producer /
+// single-consumer contract of `push` and `pop`.
+unsafe impl<T: Send> Send for Ring<T> {}
+// SAFETY: see `Send`; shared access goes through `push`/`pop`, whose
+// contracts make each slot owned by one side at a time.
+unsafe impl<T: Send> Sync for Ring<T> {}
+
+impl<T> Ring<T> {
+    /// A ring that holds at most `capacity` values (at least one).
+    pub(crate) fn new(capacity: usize) -> Ring<T> {
+        let capacity = capacity.max(1);
+        let slot_count = capacity.next_power_of_two();
+        let slots = (0..slot_count)
+            .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+            .collect();
+        Ring {
+            slots,
+            capacity,
+            mask: slot_count - 1,
+            head: CachePadded(AtomicUsize::new(0)),
+            tail: CachePadded(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Appends `value`, or gives it back when the ring is full.
+    ///
+    /// # Safety
+    /// At most one thread may be inside `push` at any time (the producer).
+    pub(crate) unsafe fn push(&self, value: T) -> Result<(), T> {
+        let tail = self.tail.load(Ordering::Relaxed);
+        // Acquire pairs with the consumer's release in `pop`: once we see
+        // the slot freed, the consumer is done reading it.
+        let head = self.head.load(Ordering::Acquire);
+        if tail.wrapping_sub(head) >= self.capacity {
+            return Err(value);
+        }
+        let slot = &self.slots[tail & self.mask];
+        // SAFETY: the slot at `tail` is outside the consumer's range
+        // [head, tail), so no one else touches it; the caller guarantees
+        // we are the only producer.
+        slot.with_mut(|p| unsafe { (*p).write(value) });
+        // Release publishes the written slot to the consumer.
+        self.tail.store(tail.wrapping_add(1), Ordering::Release);
+        Ok(())
+    }
+
+    /// Removes the oldest value.
+    ///
+    /// # Safety
+    /// At most one thread may be inside `pop` at any time (the consumer).
+    pub(crate) unsafe fn pop(&self) -> Option<T> {
+        let head = self.head.load(Ordering::Relaxed);
+        // Acquire pairs with the producer's release in `push`.
+        let tail = self.tail.load(Ordering::Acquire);
+        if head == tail {
+            return None;
+        }
+        let slot = &self.slots[head & self.mask];
+        // SAFETY: `head < tail`, so the producer initialised this slot and
+        // published it with its release store, and will not touch it again
+        // until we advance `head`; we are the only consumer.
+        let value = slot.with(|p| unsafe { (*p).assume_init_read() });
+        self.head.store(head.wrapping_add(1), Ordering::Release);
+        Some(value)
+    }
+
+    /// How many values are queued; a snapshot when the other side is busy.
+    pub(crate) fn len(&self) -> usize {
+        // Head first: it never passes the tail that is read after it.
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Acquire);
+        tail.wrapping_sub(head).min(self.capacity)
+    }
+}
+
+impl<T> Drop for Ring<T> {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self` means no producer or consumer is active.
+        while unsafe { self.pop() }.is_some() {}
+    }
+}
+
+impl<T> fmt::Debug for Ring<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ring")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn values_come_out_in_order_and_a_full_ring_refuses() {
+        let ring = Ring::new(3);
+        // SAFETY: this test is the only producer and consumer.
+        unsafe {
+            assert!(ring.push(1).is_ok());
+            assert!(ring.push(2).is_ok());
+            assert!(ring.push(3).is_ok());
+            assert_eq!(ring.push(4), Err(4));
+            assert_eq!(ring.len(), 3);
+            assert_eq!(ring.pop(), Some(1));
+            assert!(ring.push(5).is_ok());
+            assert_eq!(ring.pop(), Some(2));
+            assert_eq!(ring.pop(), Some(3));
+            assert_eq!(ring.pop(), Some(5));
+            assert_eq!(ring.pop(), None);
+        }
+    }
+
+    #[test]
+    fn dropping_a_ring_drops_what_it_holds() {
+        let marker = Arc::new(());
+        let ring = Ring::new(4);
+        // SAFETY: single thread.
+        unsafe {
+            ring.push(marker.clone()).unwrap();
+            ring.push(marker.clone()).unwrap();
+        }
+        assert_eq!(Arc::strong_count(&marker), 3);
+        drop(ring);
+        assert_eq!(Arc::strong_count(&marker), 1);
+    }
+
+    #[test]
+    fn indices_wrap_around_many_times() {
+        let ring = Ring::new(2);
+        for i in 0..1000u32 {
+            // SAFETY: single thread.
+            unsafe {
+                ring.push(i).unwrap();
+                assert_eq!(ring.pop(), Some(i));
+            }
+        }
+        assert_eq!(ring.len(), 0);
+    }
+
+    #[test]
+    fn a_producer_and_a_consumer_thread_lose_nothing() {
+        const N: usize = 10_000;
+        let ring = Arc::new(Ring::new(64));
+        let producer = {
+            let ring = ring.clone();
+            std::thread::spawn(move || {
+                let mut refused = 0usize;
+                for i in 0..N {
+                    let mut v = i;
+                    // SAFETY: this thread is the only producer.
+                    while let Err(back) = unsafe { ring.push(v) } {
+                        v = back;
+                        refused += 1;
+                        std::thread::yield_now();
+                    }
+                }
+                refused
+            })
+        };
+        let mut expected = 0;
+        while expected < N {
+            // SAFETY: this thread is the only consumer.
+            match unsafe { ring.pop() } {
+                Some(v) => {
+                    assert_eq!(v, expected);
+                    expected += 1;
+                }
+                None => std::thread::yield_now(),
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(ring.len(), 0);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+
+    /// Every value pushed is popped exactly once, in order, or is still in
+    /// the ring (and dropped with it): nothing lost, nothing doubled.
+    #[test]
+    fn push_and_pop_race_without_loss_or_duplication() {
+        loom::model(|| {
+            let ring = Arc::new(Ring::new(2));
+            let producer = {
+                let ring = ring.clone();
+                loom::thread::spawn(move || {
+                    let mut pushed = 0;
+                    for i in 0..3 {
+                        // SAFETY: the only producer.
+                        if unsafe { ring.push(i) }.is_ok() {
+                            pushed += 1;
+                        }
+                    }
+                    pushed
+                })
+            };
+            let mut popped = Vec::new();
+            for _ in 0..3 {
+                // SAFETY: the only consumer.
+                if let Some(v) = unsafe { ring.pop() } {
+                    popped.push(v);
+                }
+            }
+            let pushed = producer.join().unwrap();
+            // SAFETY: the producer has finished; still the only consumer.
+            while let Some(v) = unsafe { ring.pop() } {
+                popped.push(v);
+            }
+            assert_eq!(popped.len(), pushed);
+            assert!(popped.windows(2).all(|w| w[0] < w[1]));
+        });
+    }
+
+    /// Values left in the ring when it is dropped are dropped once.
+    #[test]
+    fn values_left_behind_are_dropped_once() {
+        loom::model(|| {
+            let marker = Arc::new(());
+            let ring = Arc::new(Ring::new(2));
+            let producer = {
+                let ring = ring.clone();
+                let marker = marker.clone();
+                loom::thread::spawn(move || {
+                    // SAFETY: the only producer.
+                    let _ = unsafe { ring.push(marker.clone()) };
+                    // SAFETY: the only producer.
+                    let _ = unsafe { ring.push(marker) };
+                })
+            };
+            // SAFETY: the only consumer.
+            drop(unsafe { ring.pop() });
+            producer.join().unwrap();
+            drop(ring);
+            assert_eq!(Arc::strong_count(&marker), 1);
+        });
+    }
+}

@@ -1,0 +1,294 @@
+//! Tracers: where spans start.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::tracer_provider::ProviderInner;
+use crate::{
+    clock, record_pool, Context, InstrumentationScope, KeyValue, Link, SamplingParams, Span,
+    SpanContext, SpanKind, StringValue, TraceFlags,
+};
+
+/// What a tracer shares with the spans it starts.
+#[derive(Debug)]
+pub(crate) struct TracerShared {
+    pub(crate) scope: InstrumentationScope,
+    pub(crate) provider: Arc<ProviderInner>,
+}
+
+/// Starts spans for one instrumentation scope. Cheap to clone.
+///
+/// ```
+/// use spanlite::{KeyValue, TracerProvider};
+/// let provider = TracerProvider::builder().build();
+/// let tracer = provider.tracer("checkout");
+/// let mut span = tracer.start("charge card");
+/// span.set_attribute(KeyValue::new("payment.method", "card"));
+/// span.end();
+/// ```
+#[derive(Clone)]
+pub struct Tracer(pub(crate) Arc<TracerShared>);
+
+impl Tracer {
+    /// Starts a span whose parent is the current context's span.
+    pub fn start(&self, name: impl Into<StringValue>) -> Span {
+        let name = name.into();
+        Context::map_current(|parent| {
+            self.start_span(
+                name,
+                SpanKind::Internal,
+                parent,
+                Vec::new(),
+                Vec::new(),
+                None,
+            )
+        })
+    }
+
+    /// Starts a span whose parent is `parent`'s span.
+    pub fn start_with_context(&self, name: impl Into<StringValue>, parent: &Context) -> Span {
+        self.start_span(
+            name.into(),
+            SpanKind::Internal,
+            parent,
+            Vec::new(),
+            Vec::new(),
+            None,
+        )
+    }
+
+    /// A builder for a span with a kind, attributes, links, a start time or
+    /// an explicit parent.
+    pub fn span_builder(&self, name: impl Into<StringValue>) -> SpanBuilder<'_> {
+        SpanBuilder {
+            tracer: self,
+            name: name.into(),
+            kind: SpanKind::Internal,
+            attributes: Vec::new(),
+            links: Vec::new(),
+            start_time: None,
+            parent: None,
+        }
+    }
+
+    /// Runs `f` inside a new span that is current for its duration (the
+    /// context `f` receives is the current one), then ends the span.
+    pub fn in_span<T>(&self, name: impl Into<StringValue>, f: impl FnOnce(&Context) -> T) -> T {
+        let span = self.start(name);
+        let cx = Context::map_current(|parent| span.into_context(parent));
+        let guard = cx.clone().attach();
+        let out = f(&cx);
+        drop(guard);
+        cx.span().end();
+        out
+    }
+
+    /// The tracer's scope.
+    pub fn instrumentation_scope(&self) -> &InstrumentationScope {
+        &self.0.scope
+    }
+
+    fn start_span(
+        &self,
+        name: StringValue,
+        kind: SpanKind,
+        parent: &Context,
+        attributes: Vec<KeyValue>,
+        links: Vec<Link>,
+        start_time: Option<SystemTime>,
+    ) -> Span {
+        let provider = &*self.0.provider;
+        if !provider.is_active() {
+            return Span::non_recording(SpanContext::INVALID);
+        }
+        let parent_ref = parent.span();
+        let parent_cx = parent_ref.span_context();
+        let ids = &*provider.id_generator;
+        let (trace_id, inherited_flags) = if parent_cx.is_valid() {
+            (parent_cx.trace_id(), parent_cx.trace_flags().known())
+        } else {
+            let random = TraceFlags::NONE.with_random(ids.trace_ids_are_random());
+            (ids.new_trace_id(), random)
+        };
+        let span_id = ids.new_span_id();
+        let params = SamplingParams::new(parent, trace_id, &name, kind)
+            .with_attributes(&attributes)
+            .with_links(&links);
+        let (decision, sampler_attributes, trace_state) =
+            provider.sampler.should_sample(&params).into_parts();
+        let flags = inherited_flags.with_sampled(decision.is_sampled());
+        let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
+        if !decision.is_recording() {
+            return Span::non_recording(span_context);
+        }
+
+        let mut record = record_pool::take();
+        let Some(r) = Arc::get_mut(&mut record) else {
+            return Span::non_recording(span_context);
+        };
+        if !r.tracer.as_ref().is_some_and(|t| Arc::ptr_eq(t, &self.0)) {
+            r.tracer = Some(self.0.clone());
+        }
+        r.span_context = span_context;
+        if parent_cx.is_valid() {
+            r.parent_span_id = parent_cx.span_id();
+            r.parent_is_remote = parent_cx.is_remote();
+        }
+        r.name = name;
+        r.kind = kind;
+        r.start_unix_nanos = match start_time {
+            Some(at) => clock::to_unix_nanos(at),
+            None => clock::now(),
+        };
+        let limits = provider.limits;
+        for kv in sampler_attributes.into_iter().chain(attributes) {
+            r.set_attribute(kv, &limits);
+        }
+        for link in links {
+            r.add_link(link, &limits);
+        }
+        let mut span = Span::recording(record);
+        for processor in &provider.processors {
+            processor.on_start(&mut span, parent);
+        }
+        span
+    }
+}
+
+impl fmt::Debug for Tracer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tracer")
+            .field("scope", &self.0.scope)
+            .finish()
+    }
+}
+
+/// Describes a span before it starts. From [`Tracer::span_builder`].
+///
+/// ```
+/// use spanlite::{KeyValue, SpanKind, TracerProvider};
+/// let provider = TracerProvider::builder().build();
+/// let tracer = provider.tracer("api");
+/// let span = tracer
+///     .span_builder("GET /users/{id}")
+///     .with_kind(SpanKind::Server)
+///     .with_attributes([KeyValue::new("http.request.method", "GET")])
+///     .start();
+/// assert!(span.is_recording());
+/// ```
+pub struct SpanBuilder<'a> {
+    tracer: &'a Tracer,
+    name: StringValue,
+    kind: SpanKind,
+    attributes: Vec<KeyValue>,
+    links: Vec<Link>,
+    start_time: Option<SystemTime>,
+    parent: Option<&'a Context>,
+}
+
+impl<'a> SpanBuilder<'a> {
+    /// Sets the kind (default `Internal`).
+    pub fn with_kind(mut self, kind: SpanKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// Adds start attributes; the sampler sees them.
+    pub fn with_attributes(mut self, attributes: impl IntoIterator<Item = KeyValue>) -> Self {
+        self.attributes.extend(attributes);
+        self
+    }
+
+    /// Adds links; the sampler sees them.
+    pub fn with_links(mut self, links: impl IntoIterator<Item = Link>) -> Self {
+        self.links.extend(links);
+        self
+    }
+
+    /// Sets an explicit start time (default: now).
+    pub fn with_start_time(mut self, start: SystemTime) -> Self {
+        self.start_time = Some(start);
+        self
+    }
+
+    /// Sets an explicit parent (default: the current context).
+    pub fn with_parent(mut self, parent: &'a Context) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// Starts the span.
+    pub fn start(self) -> Span {
+        let SpanBuilder {
+            tracer,
+            name,
+            kind,
+            attributes,
+            links,
+            start_time,
+            parent,
+        } = self;
+        match parent {
+            Some(parent) => tracer.start_span(name, kind, parent, attributes, links, start_time),
+            None => Context::map_current(|parent| {
+                tracer.start_span(name, kind, parent, attributes, links, start_time)
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for SpanBuilder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpanBuilder")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("attributes", &self.attributes)
+            .field("links", &self.links)
+            .finish()
+    }
+}
+
+/// Builds a tracer with a version, schema URL or scope attributes. From
+/// [`TracerProvider::tracer_builder`](crate::TracerProvider::tracer_builder).
+#[derive(Debug)]
+pub struct TracerBuilder {
+    provider: Arc<ProviderInner>,
+    scope: InstrumentationScope,
+}
+
+impl TracerBuilder {
+    pub(crate) fn new(provider: Arc<ProviderInner>, name: Cow<'static, str>) -> TracerBuilder {
+        TracerBuilder {
+            provider,
+            scope: InstrumentationScope::new(name),
+        }
+    }
+
+    /// The library's version.
+    pub fn with_version(mut self, version: impl Into<StringValue>) -> Self {
+        self.scope = self.scope.with_version(version);
+        self
+    }
+
+    /// The schema URL of the library's attributes.
+    pub fn with_schema_url(mut self, schema_url: impl Into<StringValue>) -> Self {
+        self.scope = self.scope.with_schema_url(schema_url);
+        self
+    }
+
+    /// Scope attributes.
+    pub fn with_attributes(mut self, attributes: impl IntoIterator<Item = KeyValue>) -> Self {
+        self.scope = self.scope.with_attributes(attributes);
+        self
+    }
+
+    /// The tracer.
+    pub fn build(self) -> Tracer {
+        Tracer(Arc::new(TracerShared {
+            scope: self.scope,
+            provider: self.provider,
+        }))
+    }
+}

@@ -1,0 +1,265 @@
+//! The tracer provider: configuration, tracers, flush and shutdown.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::processor::BatchSpanProcessor;
+use crate::tracer::TracerBuilder;
+use crate::{
+    env, AlwaysOn, IdGenerator, ParentBased, PipelineError, PipelineStats, RandomIdGenerator,
+    Resource, Sampler, SimpleSpanProcessor, SpanData, SpanExporter, SpanLimits, SpanProcessor,
+    Tracer,
+};
+
+/// How long dropping the last provider handle waits for its shutdown.
+const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What every tracer and span of a provider shares.
+pub(crate) struct ProviderInner {
+    pub(crate) resource: Resource,
+    pub(crate) sampler: Box<dyn Sampler>,
+    pub(crate) id_generator: Box<dyn IdGenerator>,
+    pub(crate) limits: SpanLimits,
+    pub(crate) processors: Vec<Box<dyn SpanProcessor>>,
+    disabled: bool,
+    shut_down: AtomicBool,
+}
+
+impl ProviderInner {
+    /// Whether new spans may record.
+    pub(crate) fn is_active(&self) -> bool {
+        !self.disabled && !self.shut_down.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn end_span(&self, span: &SpanData) {
+        for processor in &self.processors {
+            processor.on_end(span);
+        }
+    }
+
+    fn shutdown(&self, timeout: Duration) -> Result<(), PipelineError> {
+        if self.shut_down.swap(true, Ordering::AcqRel) {
+            return Err(PipelineError::already_shutdown());
+        }
+        let deadline = Instant::now() + timeout;
+        let mut result = Ok(());
+        for processor in &self.processors {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Err(e) = processor.shutdown(left) {
+                result = result.and(Err(e));
+            }
+        }
+        result
+    }
+}
+
+impl fmt::Debug for ProviderInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracerProvider")
+            .field("resource", &self.resource)
+            .field("sampler", &self.sampler.description())
+            .field("limits", &self.limits)
+            .field("processors", &self.processors)
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+/// Shuts the provider down when the last application handle goes.
+#[derive(Debug)]
+struct Handle(Arc<ProviderInner>);
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if !self.0.shut_down.load(Ordering::Acquire) {
+            let _ = self.0.shutdown(DROP_SHUTDOWN_TIMEOUT);
+        }
+    }
+}
+
+/// The entry point of the SDK: owns the sampler, the processors and the
+/// resource, and hands out [`Tracer`]s. Cheap to clone; the last clone to
+/// be dropped shuts the pipeline down (waiting at most 5 s).
+///
+/// ```
+/// use spanlite::{InMemoryExporter, TracerProvider};
+/// use std::time::Duration;
+/// let exporter = InMemoryExporter::new();
+/// let provider = TracerProvider::builder()
+///     .with_simple_exporter(exporter.clone())
+///     .build();
+/// provider.tracer("docs").in_span("parent", |_cx| {});
+/// provider.shutdown(Duration::from_secs(1)).unwrap();
+/// assert_eq!(exporter.finished_spans()[0].name(), "parent");
+/// ```
+#[derive(Clone, Debug)]
+pub struct TracerProvider {
+    handle: Arc<Handle>,
+}
+
+impl TracerProvider {
+    /// A builder with the spec's defaults and the environment's overrides.
+    pub fn builder() -> TracerProviderBuilder {
+        TracerProviderBuilder::default()
+    }
+
+    /// A tracer for the instrumentation scope `name`.
+    pub fn tracer(&self, name: impl Into<Cow<'static, str>>) -> Tracer {
+        self.tracer_builder(name).build()
+    }
+
+    /// A builder for a tracer with a version, schema URL or attributes.
+    pub fn tracer_builder(&self, name: impl Into<Cow<'static, str>>) -> TracerBuilder {
+        TracerBuilder::new(self.handle.0.clone(), name.into())
+    }
+
+    /// The resource spans from this provider describe.
+    pub fn resource(&self) -> &Resource {
+        &self.handle.0.resource
+    }
+
+    /// Exports every span ended so far; returns within `timeout`.
+    pub fn force_flush(&self, timeout: Duration) -> Result<(), PipelineError> {
+        let inner = &self.handle.0;
+        if inner.shut_down.load(Ordering::Acquire) {
+            return Err(PipelineError::already_shutdown());
+        }
+        let deadline = Instant::now() + timeout;
+        let mut result = Ok(());
+        for processor in &inner.processors {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Err(e) = processor.force_flush(left) {
+                result = result.and(Err(e));
+            }
+        }
+        result
+    }
+
+    /// Flushes and shuts every processor down, once; returns within
+    /// `timeout`. Afterwards tracers make spans that do not record.
+    pub fn shutdown(&self, timeout: Duration) -> Result<(), PipelineError> {
+        self.handle.0.shutdown(timeout)
+    }
+
+    /// What became of the sampled spans, summed over the processors.
+    pub fn stats(&self) -> PipelineStats {
+        self.handle
+            .0
+            .processors
+            .iter()
+            .filter_map(|p| p.stats())
+            .fold(PipelineStats::default(), |a, b| a + b)
+    }
+}
+
+/// Configures a [`TracerProvider`].
+///
+/// Environment variables read by [`TracerProvider::builder`]:
+///
+/// | variable | default | effect |
+/// |---|---|---|
+/// | `OTEL_SDK_DISABLED` | false | `true`: tracers make spans that never record |
+/// | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | | see [`Resource`] |
+/// | `OTEL_*_LIMIT` | 128 | see [`SpanLimits::from_env`] |
+/// | `OTEL_BSP_*` | | see [`BatchConfig`](crate::BatchConfig) (for `with_batch_exporter`) |
+pub struct TracerProviderBuilder {
+    resource: Option<Resource>,
+    sampler: Box<dyn Sampler>,
+    id_generator: Box<dyn IdGenerator>,
+    limits: SpanLimits,
+    processors: Vec<Box<dyn SpanProcessor>>,
+    disabled: bool,
+}
+
+impl Default for TracerProviderBuilder {
+    fn default() -> TracerProviderBuilder {
+        TracerProviderBuilder {
+            resource: None,
+            sampler: Box::new(ParentBased::new(AlwaysOn)),
+            id_generator: Box::new(RandomIdGenerator),
+            limits: SpanLimits::from_env(),
+            processors: Vec::new(),
+            disabled: env::boolean("OTEL_SDK_DISABLED"),
+        }
+    }
+}
+
+impl TracerProviderBuilder {
+    /// The resource (default: [`Resource::default`], detected from the SDK
+    /// and the environment).
+    pub fn with_resource(mut self, resource: Resource) -> Self {
+        self.resource = Some(resource);
+        self
+    }
+
+    /// The sampler (default: `ParentBased(AlwaysOn)`).
+    pub fn with_sampler(mut self, sampler: impl Sampler + 'static) -> Self {
+        self.sampler = Box::new(sampler);
+        self
+    }
+
+    /// The id generator (default: [`RandomIdGenerator`]).
+    pub fn with_id_generator(mut self, generator: impl IdGenerator + 'static) -> Self {
+        self.id_generator = Box::new(generator);
+        self
+    }
+
+    /// The span limits (default: [`SpanLimits::from_env`]).
+    pub fn with_span_limits(mut self, limits: SpanLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Adds a processor; processors are called in the order added.
+    pub fn with_span_processor(mut self, processor: impl SpanProcessor + 'static) -> Self {
+        self.processors.push(Box::new(processor));
+        self
+    }
+
+    /// Adds a [`BatchSpanProcessor`] with the `OTEL_BSP_*` settings.
+    pub fn with_batch_exporter(self, exporter: impl SpanExporter + 'static) -> Self {
+        self.with_span_processor(BatchSpanProcessor::from_env(exporter))
+    }
+
+    /// Adds a [`SimpleSpanProcessor`]: synchronous, for tests and debugging.
+    pub fn with_simple_exporter(self, exporter: impl SpanExporter + 'static) -> Self {
+        self.with_span_processor(SimpleSpanProcessor::new(exporter))
+    }
+
+    /// Overrides `OTEL_SDK_DISABLED`.
+    pub fn with_disabled(mut self, disabled: bool) -> Self {
+        self.disabled = disabled;
+        self
+    }
+
+    /// The provider.
+    pub fn build(self) -> TracerProvider {
+        let inner = ProviderInner {
+            resource: self.resource.unwrap_or_default(),
+            sampler: self.sampler,
+            id_generator: self.id_generator,
+            limits: self.limits,
+            processors: self.processors,
+            disabled: self.disabled,
+            shut_down: AtomicBool::new(false),
+        };
+        TracerProvider {
+            handle: Arc::new(Handle(Arc::new(inner))),
+        }
+    }
+}
+
+impl fmt::Debug for TracerProviderBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracerProviderBuilder")
+            .field("resource", &self.resource)
+            .field("sampler", &self.sampler.description())
+            .field("limits", &self.limits)
+            .field("processors", &self.processors)
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
