@@ -43,3 +43,25 @@ pub trait SpanProcessor: Send + Sync + fmt::Debug {
         None
     }
 }
+
+impl<P: SpanProcessor + ?Sized> SpanProcessor for std::sync::Arc<P> {
+    fn on_start(&self, span: &mut Span, parent: &Context) {
+        (**self).on_start(span, parent)
+    }
+
+    fn on_end(&self, span: &SpanData) {
+        (**self).on_end(span)
+    }
+
+    fn force_flush(&self, timeout: Duration) -> Result<(), PipelineError> {
+        (**self).force_flush(timeout)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> Result<(), PipelineError> {
+        (**self).shutdown(timeout)
+    }
+
+    fn stats(&self) -> Option<PipelineStats> {
+        (**self).stats()
+    }
+}
