@@ -120,6 +120,13 @@ impl<'a> SpanRef<'a> {
             span.end(None);
         }
     }
+
+    /// Ends the span at `timestamp`.
+    pub fn end_with_timestamp(&self, timestamp: SystemTime) {
+        if let Some(span) = self.active {
+            span.end(Some(timestamp));
+        }
+    }
 }
 
 impl fmt::Debug for SpanRef<'_> {

@@ -441,11 +441,14 @@ fn the_builder_sets_kind_attributes_and_links() {
     assert_eq!(span.links()[0].span_context(), &target);
 }
 
+/// Name, kind, attribute count, link count, and whether it was a root.
+type Asked = (String, SpanKind, usize, usize, bool);
+
 /// Records what it was asked, samples everything, adds an attribute and
 /// sets a trace state.
 #[derive(Debug, Default)]
 struct Inspecting {
-    seen: Mutex<Vec<(String, SpanKind, usize, usize, bool)>>,
+    seen: Mutex<Vec<Asked>>,
 }
 
 impl Sampler for Inspecting {
