@@ -19,9 +19,9 @@ struct Env(
 fn env(vars: &[(&'static str, &str)]) -> Env {
     let guard = ENV.lock().unwrap_or_else(|e| e.into_inner());
     for (k, v) in vars {
-        // SAFETY (std): these tests hold ENV while touching the environment,
-        // and no other thread of this binary reads it meanwhile.
-        unsafe { std::env::set_var(k, v) };
+        // Tests hold ENV while touching the environment, so no other
+        // thread of this binary reads it meanwhile.
+        std::env::set_var(k, v);
     }
     Env(guard, vars.iter().map(|(k, _)| *k).collect())
 }
@@ -29,8 +29,7 @@ fn env(vars: &[(&'static str, &str)]) -> Env {
 impl Drop for Env {
     fn drop(&mut self) {
         for k in &self.1 {
-            // SAFETY: as in `env`.
-            unsafe { std::env::remove_var(k) };
+            std::env::remove_var(k);
         }
     }
 }
