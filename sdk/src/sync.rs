@@ -1,21 +1,21 @@
 //! The atomics and cells the lock-free buffers use: std's normally, loom's
-//! when the crate is built with `--cfg loom` for model checking.
+//! when the crate is built with `--cfg spanlite_loom` for model checking.
 
-#[cfg(loom)]
+#[cfg(spanlite_loom)]
 pub(crate) use loom::cell::UnsafeCell;
-#[cfg(loom)]
+#[cfg(spanlite_loom)]
 pub(crate) use loom::sync::atomic::AtomicUsize;
 
-#[cfg(not(loom))]
+#[cfg(not(spanlite_loom))]
 pub(crate) use std::sync::atomic::AtomicUsize;
 
 /// `std::cell::UnsafeCell` behind loom's closure-based API, so the ring
 /// reads the same under both.
-#[cfg(not(loom))]
+#[cfg(not(spanlite_loom))]
 #[derive(Debug)]
 pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
 
-#[cfg(not(loom))]
+#[cfg(not(spanlite_loom))]
 impl<T> UnsafeCell<T> {
     pub(crate) const fn new(value: T) -> Self {
         UnsafeCell(std::cell::UnsafeCell::new(value))

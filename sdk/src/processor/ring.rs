@@ -112,7 +112,7 @@ impl<T> fmt::Debug for Ring<T> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(spanlite_loom)))]
 mod tests {
     use super::*;
     use std::sync::Arc;
@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn a_producer_and_a_consumer_thread_lose_nothing() {
-        const N: usize = 10_000;
+        const N: usize = if cfg!(miri) { 200 } else { 10_000 };
         let ring = Arc::new(Ring::new(64));
         let producer = {
             let ring = ring.clone();
@@ -199,48 +199,46 @@ mod tests {
     }
 }
 
-#[cfg(all(test, loom))]
+#[cfg(all(test, spanlite_loom))]
 mod loom_tests {
     use super::*;
     use loom::sync::Arc;
 
-    /// Every value pushed is popped exactly once, in order, or is still in
-    /// the ring (and dropped with it): nothing lost, nothing doubled.
+    /// A producer pushing three values through a two-slot ring while a
+    /// consumer pops them: every value arrives once, in order, intact
+    /// (loom also checks that no slot is read before it is written).
     #[test]
-    fn push_and_pop_race_without_loss_or_duplication() {
+    fn values_cross_the_ring_once_in_order() {
         loom::model(|| {
             let ring = Arc::new(Ring::new(2));
             let producer = {
                 let ring = ring.clone();
                 loom::thread::spawn(move || {
-                    let mut pushed = 0;
                     for i in 0..3 {
+                        let mut value = Box::new(i);
                         // SAFETY: the only producer.
-                        if unsafe { ring.push(i) }.is_ok() {
-                            pushed += 1;
+                        while let Err(back) = unsafe { ring.push(value) } {
+                            value = back;
+                            loom::thread::yield_now();
                         }
                     }
-                    pushed
                 })
             };
             let mut popped = Vec::new();
-            for _ in 0..3 {
+            while popped.len() < 3 {
                 // SAFETY: the only consumer.
-                if let Some(v) = unsafe { ring.pop() } {
-                    popped.push(v);
+                match unsafe { ring.pop() } {
+                    Some(v) => popped.push(*v),
+                    None => loom::thread::yield_now(),
                 }
             }
-            let pushed = producer.join().unwrap();
-            // SAFETY: the producer has finished; still the only consumer.
-            while let Some(v) = unsafe { ring.pop() } {
-                popped.push(v);
-            }
-            assert_eq!(popped.len(), pushed);
-            assert!(popped.windows(2).all(|w| w[0] < w[1]));
+            producer.join().unwrap();
+            assert_eq!(popped, vec![0, 1, 2]);
+            assert_eq!(ring.len(), 0);
         });
     }
 
-    /// Values left in the ring when it is dropped are dropped once.
+    /// Values still in the ring when it is dropped are dropped once.
     #[test]
     fn values_left_behind_are_dropped_once() {
         loom::model(|| {
