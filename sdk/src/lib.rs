@@ -64,3 +64,8 @@ pub use span_limits::SpanLimits;
 pub use stats::PipelineStats;
 pub use tracer::{SpanBuilder, Tracer, TracerBuilder};
 pub use tracer_provider::{TracerProvider, TracerProviderBuilder};
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

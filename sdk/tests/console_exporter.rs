@@ -110,3 +110,31 @@ fn spans_whose_root_never_ends_here_are_printed_on_flush() {
     assert!(text.contains("(1 span, "), "{text}");
     assert!(text.contains("  worker  child "), "{text}");
 }
+
+#[test]
+fn a_root_that_comes_before_its_children_in_a_batch_still_prints_the_whole_tree() {
+    use spanlite::{InMemoryExporter, SpanExporter};
+    let collected = InMemoryExporter::new();
+    let provider = TracerProvider::builder()
+        .with_simple_exporter(collected.clone())
+        .build();
+    let tracer = provider.tracer("console");
+    tracer.in_span("root", |_| {
+        tracer.start("child a").end();
+        tracer.start("child b").end();
+    });
+    let mut spans = collected.finished_spans();
+    spans.reverse(); // root first, as a drain of several thread buffers may deliver it
+    assert_eq!(spans[0].name(), "root");
+
+    let out = Shared::default();
+    let mut console = ConsoleExporter::with_writer(out.clone());
+    console.export(&spans, std::time::Instant::now()).unwrap();
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.matches("trace ").count(), 1, "{text}");
+    assert!(text.contains("(3 spans, "), "{text}");
+    assert!(
+        text.contains("└ child a") && text.contains("└ child b"),
+        "{text}"
+    );
+}

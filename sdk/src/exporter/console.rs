@@ -76,14 +76,23 @@ impl ConsoleExporter {
 
 impl SpanExporter for ConsoleExporter {
     fn export(&mut self, batch: &[SpanData], _deadline: Instant) -> Result<(), ExportError> {
+        // A batch holds spans from every thread's buffer in no particular
+        // order, so a root may come before its children: print a trace only
+        // after the whole batch is in.
+        let mut complete = Vec::new();
         for span in batch {
             let trace_id = span.span_context().trace_id();
             self.pending.entry(trace_id).or_default().push(span.clone());
             self.pending_spans += 1;
             let local_root = !span.parent_span_id().is_valid() || span.parent_is_remote();
             if local_root {
-                self.print_trace(trace_id)?;
+                complete.push((span.start_unix_nanos(), trace_id));
             }
+        }
+        complete.sort();
+        complete.dedup_by_key(|(_, id)| *id);
+        for (_, trace_id) in complete {
+            self.print_trace(trace_id)?;
         }
         if self.pending_spans > MAX_PENDING {
             self.print_all()?;

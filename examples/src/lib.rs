@@ -1,0 +1,1 @@
+//! Runnable programs that show spanlite at work; see `src/bin/`.
