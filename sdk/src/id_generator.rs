@@ -24,6 +24,20 @@ pub trait IdGenerator: Send + Sync + fmt::Debug {
     }
 }
 
+impl<G: IdGenerator + ?Sized> IdGenerator for Box<G> {
+    fn new_trace_id(&self) -> TraceId {
+        (**self).new_trace_id()
+    }
+
+    fn new_span_id(&self) -> SpanId {
+        (**self).new_span_id()
+    }
+
+    fn trace_ids_are_random(&self) -> bool {
+        (**self).trace_ids_are_random()
+    }
+}
+
 /// Random ids from a fast per-thread generator seeded from the OS. Trace ids
 /// are fully random, so roots get the W3C random flag.
 #[derive(Debug, Clone, Copy, Default)]

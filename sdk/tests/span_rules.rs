@@ -692,3 +692,46 @@ fn a_context_follows_a_future_across_await_and_threads() {
     assert_eq!(spans[0].name(), "after await");
     assert_eq!(spans[0].parent_span_id(), parent_id);
 }
+
+#[test]
+fn the_core_traits_are_object_safe() {
+    let exporter: Box<dyn spanlite::SpanExporter> = Box::new(InMemoryExporter::new());
+    let processor: Box<dyn SpanProcessor> = Box::new(spanlite::SimpleSpanProcessor::new(exporter));
+    let sampler: Box<dyn Sampler> = Box::new(spanlite::ParentBased::new(AlwaysOn));
+    let ids: Box<dyn spanlite::IdGenerator> = Box::new(spanlite::RandomIdGenerator);
+    let provider = TracerProvider::builder()
+        .with_span_processor(processor)
+        .with_sampler(sampler)
+        .with_id_generator(ids)
+        .build();
+    assert!(provider.tracer("dyn").start("op").is_recording());
+}
+
+#[test]
+fn simple_processor_shutdown_returns_within_its_timeout_while_an_export_hangs() {
+    #[derive(Debug)]
+    struct Hang(std::sync::mpsc::Sender<()>);
+    impl spanlite::SpanExporter for Hang {
+        fn export(
+            &mut self,
+            _: &[SpanData],
+            _: std::time::Instant,
+        ) -> Result<(), spanlite::ExportError> {
+            let _ = self.0.send(());
+            loop {
+                std::thread::park();
+            }
+        }
+    }
+    let (entered, inside) = std::sync::mpsc::channel();
+    let provider = TracerProvider::builder()
+        .with_simple_exporter(Hang(entered))
+        .build();
+    let tracer = provider.tracer("t");
+    std::thread::spawn(move || tracer.start("hangs").end());
+    inside.recv_timeout(Duration::from_secs(10)).unwrap();
+    let started = std::time::Instant::now();
+    let result = provider.shutdown(Duration::from_millis(100));
+    assert!(result.unwrap_err().is_timeout());
+    assert!(started.elapsed() < Duration::from_secs(3));
+}

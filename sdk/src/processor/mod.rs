@@ -65,3 +65,25 @@ impl<P: SpanProcessor + ?Sized> SpanProcessor for std::sync::Arc<P> {
         (**self).stats()
     }
 }
+
+impl<P: SpanProcessor + ?Sized> SpanProcessor for Box<P> {
+    fn on_start(&self, span: &mut Span, parent: &Context) {
+        (**self).on_start(span, parent)
+    }
+
+    fn on_end(&self, span: &SpanData) {
+        (**self).on_end(span)
+    }
+
+    fn force_flush(&self, timeout: Duration) -> Result<(), PipelineError> {
+        (**self).force_flush(timeout)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> Result<(), PipelineError> {
+        (**self).shutdown(timeout)
+    }
+
+    fn stats(&self) -> Option<PipelineStats> {
+        (**self).stats()
+    }
+}

@@ -2,7 +2,7 @@
 //! debugging, not for production load.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use crate::{diagnostics, PipelineError, PipelineStats, SpanData, SpanExporter, SpanProcessor};
@@ -36,8 +36,31 @@ impl SimpleSpanProcessor {
         }
     }
 
-    fn exporter(&self) -> std::sync::MutexGuard<'_, Box<dyn SpanExporter>> {
+    fn exporter(&self) -> MutexGuard<'_, Box<dyn SpanExporter>> {
         self.exporter.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The exporter, unless another thread holds it past `timeout` (an
+    /// export that hangs must not make flush or shutdown hang too).
+    fn exporter_within(
+        &self,
+        timeout: Duration,
+    ) -> Result<MutexGuard<'_, Box<dyn SpanExporter>>, PipelineError> {
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(far_deadline);
+        loop {
+            match self.exporter.try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(TryLockError::Poisoned(e)) => return Ok(e.into_inner()),
+                Err(TryLockError::WouldBlock) if Instant::now() >= deadline => {
+                    return Err(PipelineError::timeout())
+                }
+                Err(TryLockError::WouldBlock) => {
+                    std::thread::park_timeout(Duration::from_millis(1))
+                }
+            }
+        }
     }
 }
 
@@ -63,18 +86,22 @@ impl SpanProcessor for SimpleSpanProcessor {
         };
     }
 
-    fn force_flush(&self, _timeout: Duration) -> Result<(), PipelineError> {
+    fn force_flush(&self, timeout: Duration) -> Result<(), PipelineError> {
         if self.shut_down.load(Ordering::Acquire) {
             return Err(PipelineError::already_shutdown());
         }
-        self.exporter().force_flush().map_err(Into::into)
+        self.exporter_within(timeout)?
+            .force_flush()
+            .map_err(Into::into)
     }
 
     fn shutdown(&self, timeout: Duration) -> Result<(), PipelineError> {
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return Err(PipelineError::already_shutdown());
         }
-        self.exporter().shutdown(timeout).map_err(Into::into)
+        self.exporter_within(timeout)?
+            .shutdown(timeout)
+            .map_err(Into::into)
     }
 
     fn stats(&self) -> Option<PipelineStats> {
