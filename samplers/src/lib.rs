@@ -12,7 +12,9 @@
 mod always;
 mod parent_based;
 mod sampler;
+mod trace_id_ratio;
 
 pub use always::{AlwaysOff, AlwaysOn};
 pub use parent_based::ParentBased;
 pub use sampler::{Sampler, SamplingDecision, SamplingParams, SamplingResult};
+pub use trace_id_ratio::TraceIdRatioBased;

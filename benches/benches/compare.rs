@@ -1,0 +1,115 @@
+//! spanlite beside opentelemetry_sdk and fastrace, in one criterion run so
+//! the ratios hold on a noisy machine. The group and function ids are a
+//! contract: results land in target/criterion/<group>/<function>/.
+//!
+//! `cargo bench -p spanlite-benches --bench compare`
+
+// criterion_group! generates public functions without docs.
+#![allow(missing_docs)]
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use spanlite_benches::spanlite_peer::{self, Sampling};
+use spanlite_benches::{fastrace_peer, otel_peer};
+
+fn span_root_3_attrs(c: &mut Criterion) {
+    let mut group = c.benchmark_group("span_root_3_attrs");
+    let (provider, _) = spanlite_peer::provider(Sampling::AlwaysOn);
+    let tracer = provider.tracer("bench");
+    group.bench_function("spanlite", |b| b.iter(|| spanlite_peer::root_span(&tracer)));
+    let (otel, _) = otel_peer::provider(Sampling::AlwaysOn);
+    let otel_tracer = otel_peer::tracer(&otel);
+    group.bench_function("opentelemetry_sdk", |b| {
+        b.iter(|| otel_peer::root_span(&otel_tracer))
+    });
+    fastrace_peer::install();
+    group.bench_function("fastrace", |b| b.iter(fastrace_peer::root_span));
+    group.finish();
+}
+
+fn span_child_3_attrs(c: &mut Criterion) {
+    let mut group = c.benchmark_group("span_child_3_attrs");
+    let (provider, _) = spanlite_peer::provider(Sampling::AlwaysOn);
+    let tracer = provider.tracer("bench");
+    let parent = tracer
+        .start_with_context("parent", &spanlite::Context::new())
+        .into_context(&spanlite::Context::new());
+    group.bench_function("spanlite", |b| {
+        b.iter(|| spanlite_peer::child_span(&tracer, &parent))
+    });
+    let (otel, _) = otel_peer::provider(Sampling::AlwaysOn);
+    let otel_tracer = otel_peer::tracer(&otel);
+    let otel_parent = otel_peer::parent_context(&otel_tracer);
+    group.bench_function("opentelemetry_sdk", |b| {
+        b.iter(|| otel_peer::child_span(&otel_tracer, &otel_parent))
+    });
+    fastrace_peer::install();
+    let root = fastrace_peer::parent();
+    let _local = root.set_local_parent();
+    group.bench_function("fastrace", |b| b.iter(fastrace_peer::local_child_span));
+    group.finish();
+}
+
+fn span_unsampled(c: &mut Criterion) {
+    let mut group = c.benchmark_group("span_unsampled");
+    let (provider, _) = spanlite_peer::provider(Sampling::AlwaysOff);
+    let tracer = provider.tracer("bench");
+    group.bench_function("spanlite", |b| b.iter(|| spanlite_peer::root_span(&tracer)));
+    let (otel, _) = otel_peer::provider(Sampling::AlwaysOff);
+    let otel_tracer = otel_peer::tracer(&otel);
+    group.bench_function("opentelemetry_sdk", |b| {
+        b.iter(|| otel_peer::root_span(&otel_tracer))
+    });
+    group.finish();
+}
+
+fn span_ratio_1pct(c: &mut Criterion) {
+    let mut group = c.benchmark_group("span_ratio_1pct");
+    let (provider, _) = spanlite_peer::provider(Sampling::Ratio1Pct);
+    let tracer = provider.tracer("bench");
+    group.bench_function("spanlite", |b| b.iter(|| spanlite_peer::root_span(&tracer)));
+    let (otel, _) = otel_peer::provider(Sampling::Ratio1Pct);
+    let otel_tracer = otel_peer::tracer(&otel);
+    group.bench_function("opentelemetry_sdk", |b| {
+        b.iter(|| otel_peer::root_span(&otel_tracer))
+    });
+    group.finish();
+}
+
+/// Two threads doing the root-span work at once; reported per span.
+fn on_two_threads(iters: u64, work: impl Fn() + Sync) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..iters {
+                    work();
+                }
+            });
+        }
+    });
+    start.elapsed() / 2
+}
+
+fn span_root_3_attrs_2threads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("span_root_3_attrs_2threads");
+    let (provider, _) = spanlite_peer::provider(Sampling::AlwaysOn);
+    let tracer = provider.tracer("bench");
+    group.bench_function("spanlite", |b| {
+        b.iter_custom(|iters| on_two_threads(iters, || spanlite_peer::root_span(&tracer)))
+    });
+    let (otel, _) = otel_peer::provider(Sampling::AlwaysOn);
+    let otel_tracer = otel_peer::tracer(&otel);
+    group.bench_function("opentelemetry_sdk", |b| {
+        b.iter_custom(|iters| on_two_threads(iters, || otel_peer::root_span(&otel_tracer)))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = spans;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = span_root_3_attrs, span_child_3_attrs, span_unsampled, span_ratio_1pct, span_root_3_attrs_2threads
+}
+criterion_main!(spans);

@@ -1,0 +1,11 @@
+//! Each SDK set up as its users run it (the default batch pipeline into an
+//! exporter that discards), for the `compare` benchmark and the `saturate`
+//! binary.
+
+pub mod fastrace_peer;
+pub mod otel_peer;
+pub mod rss;
+pub mod spanlite_peer;
+
+/// The three attributes every benchmark span gets: a string, an i64, a bool.
+pub const ROUTE: &str = "/api/products/{id}";

@@ -1,0 +1,71 @@
+//! spanlite with its default batch pipeline into a discarding exporter.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use spanlite::{
+    AlwaysOff, AlwaysOn, BatchConfig, BatchSpanProcessor, Context, ExportError, KeyValue,
+    ParentBased, Sampler, SpanData, SpanExporter, TraceIdRatioBased, Tracer, TracerProvider,
+};
+
+/// Counts and discards.
+#[derive(Debug, Clone, Default)]
+pub struct Discard(pub Arc<AtomicU64>);
+
+impl SpanExporter for Discard {
+    fn export(&mut self, batch: &[SpanData], _deadline: Instant) -> Result<(), ExportError> {
+        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Which sampler a benchmark uses.
+#[derive(Debug, Clone, Copy)]
+pub enum Sampling {
+    /// Everything.
+    AlwaysOn,
+    /// Nothing.
+    AlwaysOff,
+    /// `ParentBased(TraceIdRatioBased(0.01))`.
+    Ratio1Pct,
+}
+
+fn sampler(sampling: Sampling) -> Box<dyn Sampler> {
+    match sampling {
+        Sampling::AlwaysOn => Box::new(AlwaysOn),
+        Sampling::AlwaysOff => Box::new(AlwaysOff),
+        Sampling::Ratio1Pct => Box::new(ParentBased::new(TraceIdRatioBased::new(0.01))),
+    }
+}
+
+/// A provider with the default batch settings, and its exporter's counter.
+pub fn provider(sampling: Sampling) -> (TracerProvider, Arc<AtomicU64>) {
+    let exported = Arc::new(AtomicU64::new(0));
+    let processor = BatchSpanProcessor::new(Discard(exported.clone()), BatchConfig::default());
+    let provider = TracerProvider::builder()
+        .with_sampler(sampler(sampling))
+        .with_span_processor(processor)
+        .build();
+    (provider, exported)
+}
+
+/// The benchmark's unit of work: a root span with three attributes.
+#[inline]
+pub fn root_span(tracer: &Tracer) {
+    let mut span = tracer.start_with_context("GET /api/products/{id}", &Context::new());
+    span.set_attribute(KeyValue::new("http.route", crate::ROUTE));
+    span.set_attribute(KeyValue::new("http.response.status_code", 200));
+    span.set_attribute(KeyValue::new("cache.hit", true));
+    span.end();
+}
+
+/// The same as a child of `parent`.
+#[inline]
+pub fn child_span(tracer: &Tracer, parent: &Context) {
+    let mut span = tracer.start_with_context("SELECT products", parent);
+    span.set_attribute(KeyValue::new("http.route", crate::ROUTE));
+    span.set_attribute(KeyValue::new("http.response.status_code", 200));
+    span.set_attribute(KeyValue::new("cache.hit", true));
+    span.end();
+}
