@@ -45,6 +45,7 @@ mod stats;
 mod sync;
 mod tracer;
 mod tracer_provider;
+mod unique_record;
 
 pub use spanlite_api::*;
 pub use spanlite_samplers::*;

@@ -6,24 +6,31 @@
 //! them until its next span starts.
 
 use std::cell::RefCell;
-use std::sync::Arc;
 
-use crate::span_data::SpanRecord;
+use crate::unique_record::UniqueRecord;
 
 /// How many spare records a thread keeps; more go back to the allocator.
 pub(crate) const POOL_CAPACITY: usize = 128;
 
 thread_local! {
-    static POOL: RefCell<Vec<Arc<SpanRecord>>> = const { RefCell::new(Vec::new()) };
+    static POOL: RefCell<Vec<UniqueRecord>> = const { RefCell::new(Vec::new()) };
 }
 
-/// An empty record owned by the caller alone: from the pool when it has
-/// one, else newly allocated.
-pub(crate) fn take() -> Arc<SpanRecord> {
-    POOL.try_with(|pool| pool.try_borrow_mut().ok().and_then(|mut p| p.pop()))
+/// An empty record: from the pool when it has one (emptied here, on the
+/// thread that will write it, so the export thread only ever reads
+/// records), else newly allocated.
+pub(crate) fn take() -> UniqueRecord {
+    let pooled = POOL
+        .try_with(|pool| pool.try_borrow_mut().ok().and_then(|mut p| p.pop()))
         .ok()
-        .flatten()
-        .unwrap_or_default()
+        .flatten();
+    match pooled {
+        Some(mut record) => {
+            record.reset();
+            record
+        }
+        None => UniqueRecord::new(),
+    }
 }
 
 /// How many more records the pool would accept.
@@ -35,12 +42,8 @@ pub(crate) fn room() -> usize {
     .unwrap_or(0)
 }
 
-/// Keeps `record` for a later span. It must be empty (reset) and unshared;
-/// otherwise, or when the pool is full, it is simply dropped.
-pub(crate) fn give(mut record: Arc<SpanRecord>) {
-    if Arc::get_mut(&mut record).is_none() {
-        return;
-    }
+/// Keeps `record` for a later span; when the pool is full it is dropped.
+pub(crate) fn give(record: UniqueRecord) {
     let _ = POOL.try_with(|pool| {
         if let Ok(mut pool) = pool.try_borrow_mut() {
             if pool.len() < POOL_CAPACITY {

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::span_data::SpanRecord;
+use crate::unique_record::UniqueRecord;
 use crate::{
     clock, diagnostics, exception_attributes, Context, Event, KeyValue, Link, SharedSpan,
     SpanContext, SpanData, SpanLimits, Status, StringValue,
@@ -17,11 +18,11 @@ use crate::{
 /// is a no-op and nothing is allocated or timed.
 pub struct Span {
     span_context: SpanContext,
-    record: Option<Arc<SpanRecord>>,
+    record: Option<UniqueRecord>,
 }
 
 impl Span {
-    pub(crate) fn recording(record: Arc<SpanRecord>) -> Span {
+    pub(crate) fn recording(record: UniqueRecord) -> Span {
         Span {
             span_context: record.span_context.clone(),
             record: Some(record),
@@ -46,7 +47,7 @@ impl Span {
     }
 
     fn record(&mut self) -> Option<(&mut SpanRecord, SpanLimits)> {
-        let record = Arc::get_mut(self.record.as_mut()?)?;
+        let record = &mut **self.record.as_mut()?;
         let limits = record
             .tracer
             .as_ref()
@@ -150,11 +151,9 @@ impl Span {
         let Some(mut record) = self.record.take() else {
             return;
         };
-        if let Some(r) = Arc::get_mut(&mut record) {
-            let end = end_unix_nanos.unwrap_or_else(clock::now);
-            r.end_unix_nanos = end.max(r.start_unix_nanos);
-        }
-        let data = SpanData(record);
+        let end = end_unix_nanos.unwrap_or_else(clock::now);
+        record.end_unix_nanos = end.max(record.start_unix_nanos);
+        let data = SpanData(record.into_shared());
         if let Some(tracer) = data.0.tracer.as_deref() {
             tracer.provider.end_span(&data);
         }

@@ -125,9 +125,7 @@ impl Tracer {
         }
 
         let mut record = record_pool::take();
-        let Some(r) = Arc::get_mut(&mut record) else {
-            return Span::non_recording(span_context);
-        };
+        let r = &mut *record;
         if !r.tracer.as_ref().is_some_and(|t| Arc::ptr_eq(t, &self.0)) {
             r.tracer = Some(self.0.clone());
         }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::thread_buffer::{self, Counts, ThreadBuffer};
 use super::{BatchConfig, OverflowPolicy};
-use crate::span_data::SpanRecord;
+use crate::unique_record::UniqueRecord;
 use crate::{diagnostics, PipelineError, PipelineStats, SpanData, SpanExporter, SpanProcessor};
 
 /// Exports sampled spans in batches from a thread of its own.
@@ -155,7 +155,10 @@ impl Shared {
     }
 
     fn register(&self) -> Arc<ThreadBuffer> {
-        let buffer = Arc::new(ThreadBuffer::new(self.config.max_queue_size()));
+        let buffer = Arc::new(ThreadBuffer::new(
+            self.config.max_queue_size(),
+            self.config.max_export_batch_size(),
+        ));
         lock(&self.registry).buffers.push(buffer.clone());
         buffer
     }
@@ -219,7 +222,7 @@ impl Shared {
             let _ = self
                 .room_made
                 .wait_timeout(guard, Duration::from_millis(10));
-            match local.push(span) {
+            match local.push(span, self.config.max_export_batch_size()) {
                 Ok(_) => return,
                 Err(back) => span = back,
             }
@@ -242,9 +245,9 @@ impl SpanProcessor for BatchSpanProcessor {
                     local.count_dropped_closed();
                     return;
                 }
-                match local.push(span.clone()) {
-                    Ok(len) if len == s.config.max_export_batch_size() => s.wake_worker(),
-                    Ok(_) => {}
+                match local.push(span.clone(), s.config.max_export_batch_size()) {
+                    Ok(true) => s.wake_worker(),
+                    Ok(false) => {}
                     Err(span) => match s.config.overflow_policy() {
                         OverflowPolicy::Drop => {
                             local.count_dropped_full();
@@ -521,8 +524,9 @@ impl Worker {
     }
 }
 
-fn reclaim(span: SpanData) -> Option<Arc<SpanRecord>> {
-    let mut record = span.0;
-    Arc::get_mut(&mut record)?.reset();
-    Some(record)
+/// The record of an exported span, unless an exporter kept a handle. It is
+/// not emptied here: the thread that reuses it does that, so this thread
+/// never writes to records.
+fn reclaim(span: SpanData) -> Option<UniqueRecord> {
+    UniqueRecord::from_shared(span.0)
 }

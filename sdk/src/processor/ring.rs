@@ -13,19 +13,36 @@ pub(crate) struct Ring<T> {
     slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
     capacity: usize,
     mask: usize,
-    /// Next slot to pop. Written by the consumer only.
-    head: CachePadded<AtomicUsize>,
-    /// Next slot to push. Written by the producer only.
-    tail: CachePadded<AtomicUsize>,
+    producer: CachePadded<Side>,
+    consumer: CachePadded<Side>,
+}
+
+/// One side's index, and its last view of the other side's index, on a
+/// cache line of their own: a push reads the consumer's line only when the
+/// ring looks full, a pop reads the producer's only when it looks empty.
+struct Side {
+    /// Next slot to push (producer) or pop (consumer). Written by its side.
+    index: AtomicUsize,
+    /// The other side's index as last read. Touched by this side only.
+    seen: UnsafeCell<usize>,
+}
+
+impl Side {
+    fn new() -> Side {
+        Side {
+            index: AtomicUsize::new(0),
+            seen: UnsafeCell::new(0),
+        }
+    }
 }
 
 // SAFETY: values of `T` move from the producer's thread to the consumer's
 // through the ring, so `T: Send` is all that is needed; slots are accessed
-// exclusively thanks to the head/tail protocol and the single-producer /
-// single-consumer contract of `push` and `pop`.
+// exclusively thanks to the index protocol and the single-producer /
+// single-consumer contract of `push` and `pop`, and each side's `seen` is
+// touched by that side only.
 unsafe impl<T: Send> Send for Ring<T> {}
-// SAFETY: see `Send`; shared access goes through `push`/`pop`, whose
-// contracts make each slot owned by one side at a time.
+// SAFETY: see `Send`.
 unsafe impl<T: Send> Sync for Ring<T> {}
 
 impl<T> Ring<T> {
@@ -40,8 +57,8 @@ impl<T> Ring<T> {
             slots,
             capacity,
             mask: slot_count - 1,
-            head: CachePadded(AtomicUsize::new(0)),
-            tail: CachePadded(AtomicUsize::new(0)),
+            producer: CachePadded(Side::new()),
+            consumer: CachePadded(Side::new()),
         }
     }
 
@@ -50,12 +67,19 @@ impl<T> Ring<T> {
     /// # Safety
     /// At most one thread may be inside `push` at any time (the producer).
     pub(crate) unsafe fn push(&self, value: T) -> Result<(), T> {
-        let tail = self.tail.load(Ordering::Relaxed);
-        // Acquire pairs with the consumer's release in `pop`: once we see
-        // the slot freed, the consumer is done reading it.
-        let head = self.head.load(Ordering::Acquire);
+        let tail = self.producer.index.load(Ordering::Relaxed);
+        // SAFETY: `seen` of the producer side is touched by the producer
+        // only, and the caller is the only producer.
+        let mut head = self.producer.seen.with(|p| unsafe { *p });
         if tail.wrapping_sub(head) >= self.capacity {
-            return Err(value);
+            // Acquire pairs with the consumer's release in `pop_into`: once
+            // we see a slot freed, the consumer is done reading it.
+            head = self.consumer.index.load(Ordering::Acquire);
+            // SAFETY: as above.
+            self.producer.seen.with_mut(|p| unsafe { *p = head });
+            if tail.wrapping_sub(head) >= self.capacity {
+                return Err(value);
+            }
         }
         let slot = &self.slots[tail & self.mask];
         // SAFETY: the slot at `tail` is outside the consumer's range
@@ -63,35 +87,70 @@ impl<T> Ring<T> {
         // we are the only producer.
         slot.with_mut(|p| unsafe { (*p).write(value) });
         // Release publishes the written slot to the consumer.
-        self.tail.store(tail.wrapping_add(1), Ordering::Release);
+        self.producer
+            .index
+            .store(tail.wrapping_add(1), Ordering::Release);
         Ok(())
+    }
+
+    /// Hands up to `max` of the oldest values to `take`, oldest first,
+    /// freeing their slots with one store; returns how many.
+    ///
+    /// # Safety
+    /// At most one thread may be inside `pop_with`, `pop_into` or `pop` at
+    /// any time (the consumer).
+    pub(crate) unsafe fn pop_with(&self, max: usize, mut take: impl FnMut(T)) -> usize {
+        let head = self.consumer.index.load(Ordering::Relaxed);
+        // SAFETY: the consumer side's `seen` is the consumer's alone.
+        let mut tail = self.consumer.seen.with(|p| unsafe { *p });
+        if tail.wrapping_sub(head) < max {
+            // Acquire pairs with the producer's release in `push`.
+            tail = self.producer.index.load(Ordering::Acquire);
+            // SAFETY: as above.
+            self.consumer.seen.with_mut(|p| unsafe { *p = tail });
+        }
+        let n = tail.wrapping_sub(head).min(max);
+        for i in 0..n {
+            let slot = &self.slots[head.wrapping_add(i) & self.mask];
+            // SAFETY: every index in [head, tail) was initialised by the
+            // producer and published by its release store, which our
+            // acquire load saw; the producer does not touch these slots
+            // until we advance the head; we are the only consumer.
+            take(slot.with(|p| unsafe { (*p).assume_init_read() }));
+        }
+        if n > 0 {
+            self.consumer
+                .index
+                .store(head.wrapping_add(n), Ordering::Release);
+        }
+        n
+    }
+
+    /// Moves up to `max` of the oldest values into `out`; returns how many.
+    ///
+    /// # Safety
+    /// As for [`Ring::pop_with`].
+    pub(crate) unsafe fn pop_into(&self, out: &mut Vec<T>, max: usize) -> usize {
+        // SAFETY: forwarded contract.
+        unsafe { self.pop_with(max, |v| out.push(v)) }
     }
 
     /// Removes the oldest value.
     ///
     /// # Safety
-    /// At most one thread may be inside `pop` at any time (the consumer).
+    /// As for [`Ring::pop_with`].
     pub(crate) unsafe fn pop(&self) -> Option<T> {
-        let head = self.head.load(Ordering::Relaxed);
-        // Acquire pairs with the producer's release in `push`.
-        let tail = self.tail.load(Ordering::Acquire);
-        if head == tail {
-            return None;
-        }
-        let slot = &self.slots[head & self.mask];
-        // SAFETY: `head < tail`, so the producer initialised this slot and
-        // published it with its release store, and will not touch it again
-        // until we advance `head`; we are the only consumer.
-        let value = slot.with(|p| unsafe { (*p).assume_init_read() });
-        self.head.store(head.wrapping_add(1), Ordering::Release);
-        Some(value)
+        let mut one = None;
+        // SAFETY: forwarded contract.
+        unsafe { self.pop_with(1, |v| one = Some(v)) };
+        one
     }
 
     /// How many values are queued; a snapshot when the other side is busy.
     pub(crate) fn len(&self) -> usize {
         // Head first: it never passes the tail that is read after it.
-        let head = self.head.load(Ordering::Acquire);
-        let tail = self.tail.load(Ordering::Acquire);
+        let head = self.consumer.index.load(Ordering::Acquire);
+        let tail = self.producer.index.load(Ordering::Acquire);
         tail.wrapping_sub(head).min(self.capacity)
     }
 }

@@ -9,19 +9,21 @@
 
 use std::cell::RefCell;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::ring::Ring;
 use crate::record_pool;
-use crate::span_data::SpanRecord;
+use crate::unique_record::UniqueRecord;
 use crate::SpanData;
 
 #[derive(Debug)]
 pub(crate) struct ThreadBuffer {
     spans: Ring<SpanData>,
-    free: Ring<Arc<SpanRecord>>,
+    free: Ring<UniqueRecord>,
     ended: AtomicU64,
+    /// Spans to push before this thread wakes the export thread again.
+    until_wake: AtomicUsize,
     dropped_full: AtomicU64,
     dropped_closed: AtomicU64,
     /// Set when the owning thread has exited: nothing more will be pushed.
@@ -45,11 +47,12 @@ fn bump(counter: &AtomicU64) {
 }
 
 impl ThreadBuffer {
-    pub(crate) fn new(capacity: usize) -> ThreadBuffer {
+    pub(crate) fn new(capacity: usize, batch_size: usize) -> ThreadBuffer {
         ThreadBuffer {
             spans: Ring::new(capacity),
             free: Ring::new(capacity),
             ended: AtomicU64::new(0),
+            until_wake: AtomicUsize::new(batch_size),
             dropped_full: AtomicU64::new(0),
             dropped_closed: AtomicU64::new(0),
             orphaned: AtomicBool::new(false),
@@ -83,25 +86,17 @@ impl ThreadBuffer {
     /// Only the processor's export thread may call this (the consumer of
     /// `spans`).
     pub(crate) unsafe fn drain_into(&self, batch: &mut Vec<SpanData>, max: usize) -> usize {
-        let mut moved = 0;
-        while moved < max {
-            // SAFETY: the caller is the only consumer of `spans`.
-            match unsafe { self.spans.pop() } {
-                Some(span) => batch.push(span),
-                None => break,
-            }
-            moved += 1;
-        }
-        moved
+        // SAFETY: the caller is the only consumer of `spans`.
+        unsafe { self.spans.pop_into(batch, max) }
     }
 
-    /// Hands an emptied record back to the owning thread; dropped when the
+    /// Hands a record back to the owning thread; dropped when the
     /// free ring is full.
     ///
     /// # Safety
     /// Only the processor's export thread may call this (the producer of
     /// `free`).
-    pub(crate) unsafe fn give_back(&self, record: Arc<SpanRecord>) {
+    pub(crate) unsafe fn give_back(&self, record: UniqueRecord) {
         // SAFETY: the caller is the only producer of `free`.
         let _ = unsafe { self.free.push(record) };
     }
@@ -128,12 +123,26 @@ impl Local<'_> {
         bump(&self.buffer.dropped_closed);
     }
 
-    /// Queues `span`; on success returns the queue length after the push.
-    pub(crate) fn push(&self, span: SpanData) -> Result<usize, SpanData> {
+    /// Queues `span`; on success says whether this thread has queued a
+    /// whole batch since it last said so (time to wake the export thread).
+    /// The queue's length is not read: that would touch the export
+    /// thread's cache line on every push.
+    pub(crate) fn push(&self, span: SpanData, batch_size: usize) -> Result<bool, SpanData> {
         // SAFETY: `Local` exists only inside `with_local` on the owning
         // thread, the only producer of `spans`.
         unsafe { self.buffer.spans.push(span) }?;
-        Ok(self.buffer.spans.len())
+        let until = &self.buffer.until_wake;
+        // Only the owning thread touches this countdown.
+        match until.load(Ordering::Relaxed) {
+            0 | 1 => {
+                until.store(batch_size, Ordering::Relaxed);
+                Ok(true)
+            }
+            n => {
+                until.store(n - 1, Ordering::Relaxed);
+                Ok(false)
+            }
+        }
     }
 
     /// Moves a couple of recycled records into the thread's record pool,
