@@ -46,6 +46,7 @@ impl Span {
         self.record.is_some()
     }
 
+    #[inline]
     fn record(&mut self) -> Option<(&mut SpanRecord, SpanLimits)> {
         let record = &mut **self.record.as_mut()?;
         let limits = record
@@ -59,6 +60,7 @@ impl Span {
     /// Sets an attribute; a later value for the same key replaces the
     /// earlier one. Past the attribute count limit, new keys are dropped and
     /// counted.
+    #[inline]
     pub fn set_attribute(&mut self, attribute: KeyValue) {
         if let Some((record, limits)) = self.record() {
             record.set_attribute(attribute, &limits);
@@ -138,6 +140,7 @@ impl Span {
     }
 
     /// Ends the span now. Later calls, and the drop, do nothing.
+    #[inline]
     pub fn end(&mut self) {
         self.finish(None);
     }

@@ -141,11 +141,15 @@ impl Tracer {
             None => clock::now(),
         };
         let limits = provider.limits;
-        for kv in sampler_attributes.into_iter().chain(attributes) {
-            r.set_attribute(kv, &limits);
+        if !sampler_attributes.is_empty() || !attributes.is_empty() {
+            for kv in sampler_attributes.into_iter().chain(attributes) {
+                r.set_attribute(kv, &limits);
+            }
         }
-        for link in links {
-            r.add_link(link, &limits);
+        if !links.is_empty() {
+            for link in links {
+                r.add_link(link, &limits);
+            }
         }
         let mut span = Span::recording(record);
         for processor in &provider.processors {
