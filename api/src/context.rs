@@ -83,6 +83,7 @@ impl Context {
     }
 
     /// The span in this context (a no-op view when there is none).
+    #[inline]
     pub fn span(&self) -> SpanRef<'_> {
         match &self.span {
             SpanSlot::Empty => SpanRef::new(&SpanContext::INVALID, None),

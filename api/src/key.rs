@@ -21,6 +21,7 @@ impl Key {
     }
 
     /// The key's text.
+    #[inline]
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }

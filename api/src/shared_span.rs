@@ -50,6 +50,7 @@ pub struct SpanRef<'a> {
 }
 
 impl<'a> SpanRef<'a> {
+    #[inline]
     pub(crate) fn new(span_context: &'a SpanContext, active: Option<&'a dyn SharedSpan>) -> Self {
         SpanRef {
             span_context,
@@ -58,6 +59,7 @@ impl<'a> SpanRef<'a> {
     }
 
     /// The span's identity; invalid when the context has no span.
+    #[inline]
     pub fn span_context(&self) -> &'a SpanContext {
         self.span_context
     }

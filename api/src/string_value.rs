@@ -23,6 +23,7 @@ impl StringValue {
     }
 
     /// The text.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Static(s) => s,
@@ -76,12 +77,12 @@ impl Borrow<str> for StringValue {
 }
 
 impl PartialEq for StringValue {
+    #[inline]
     fn eq(&self, other: &StringValue) -> bool {
-        match (&self.0, &other.0) {
-            // The same static string: skip comparing bytes.
-            (Repr::Static(a), Repr::Static(b)) if std::ptr::eq(*a, *b) => true,
-            _ => self.as_str() == other.as_str(),
-        }
+        let (a, b) = (self.as_str(), other.as_str());
+        // Different lengths settle most comparisons of attribute keys; the
+        // same static string settles the rest without reading bytes.
+        a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
     }
 }
 

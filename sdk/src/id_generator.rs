@@ -38,42 +38,44 @@ impl<G: IdGenerator + ?Sized> IdGenerator for Box<G> {
     }
 }
 
-/// Random ids from a fast per-thread generator seeded from the OS. Trace ids
-/// are fully random, so roots get the W3C random flag.
+/// Random ids from a fast per-thread generator (rand's `SmallRng`, seeded
+/// from the OS). Trace ids are fully random, so roots get the W3C random flag.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RandomIdGenerator;
 
 thread_local! {
-    static RNG: RefCell<Option<SmallRng>> = const { RefCell::new(None) };
+    static RNG: RefCell<SmallRng> = RefCell::new(SmallRng::from_os_rng());
 }
 
+#[inline]
 fn with_rng<T>(f: impl Fn(&mut SmallRng) -> T) -> T {
-    RNG.try_with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let rng = slot.get_or_insert_with(SmallRng::from_os_rng);
-        f(rng)
+    RNG.try_with(|cell| match cell.try_borrow_mut() {
+        Ok(mut rng) => f(&mut rng),
+        Err(_) => f(&mut SmallRng::from_os_rng()),
     })
     // During thread teardown: a generator of our own for this one call.
     .unwrap_or_else(|_| f(&mut SmallRng::from_os_rng()))
 }
 
 impl IdGenerator for RandomIdGenerator {
+    #[inline]
     fn new_trace_id(&self) -> TraceId {
-        with_rng(|rng| loop {
-            let id = TraceId::from_int(rng.random());
+        loop {
+            let id = TraceId::from_int(with_rng(|rng| rng.random()));
             if id.is_valid() {
                 return id;
             }
-        })
+        }
     }
 
+    #[inline]
     fn new_span_id(&self) -> SpanId {
-        with_rng(|rng| loop {
-            let id = SpanId::from_int(rng.random());
+        loop {
+            let id = SpanId::from_int(with_rng(|rng| rng.random()));
             if id.is_valid() {
                 return id;
             }
-        })
+        }
     }
 
     fn trace_ids_are_random(&self) -> bool {

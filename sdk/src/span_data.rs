@@ -38,15 +38,11 @@ pub(crate) struct SpanRecord {
 }
 
 impl SpanRecord {
-    /// Empties the record for reuse, keeping vector capacity and the tracer.
+    /// Empties the record's collections and counters for reuse, keeping
+    /// vector capacity and the tracer. Identity, name, kind and times are
+    /// not touched: starting a span overwrites them all.
+    #[inline]
     pub(crate) fn reset(&mut self) {
-        self.span_context = SpanContext::INVALID;
-        self.parent_span_id = SpanId::INVALID;
-        self.parent_is_remote = false;
-        self.name = StringValue::default();
-        self.kind = SpanKind::Internal;
-        self.start_unix_nanos = 0;
-        self.end_unix_nanos = 0;
         self.attributes.clear();
         self.dropped_attributes = 0;
         self.events.clear();

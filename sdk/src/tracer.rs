@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use crate::tracer_provider::ProviderInner;
 use crate::{
     clock, record_pool, Context, InstrumentationScope, KeyValue, Link, SamplingParams, Span,
-    SpanContext, SpanKind, StringValue, TraceFlags,
+    SpanContext, SpanId, SpanKind, StringValue, TraceFlags,
 };
 
 /// What a tracer shares with the spans it starts.
@@ -130,10 +130,15 @@ impl Tracer {
             r.tracer = Some(self.0.clone());
         }
         r.span_context = span_context;
-        if parent_cx.is_valid() {
-            r.parent_span_id = parent_cx.span_id();
-            r.parent_is_remote = parent_cx.is_remote();
-        }
+        // A recycled record keeps its old identity until overwritten here.
+        let has_parent = parent_cx.is_valid();
+        r.parent_span_id = if has_parent {
+            parent_cx.span_id()
+        } else {
+            SpanId::INVALID
+        };
+        r.parent_is_remote = has_parent && parent_cx.is_remote();
+        r.end_unix_nanos = 0;
         r.name = name;
         r.kind = kind;
         r.start_unix_nanos = match start_time {

@@ -256,7 +256,6 @@ impl SpanProcessor for BatchSpanProcessor {
                         OverflowPolicy::Block => s.block_until_pushed(local, span),
                     },
                 }
-                local.refill_pool();
             },
         );
         if pushed.is_none() {

@@ -14,6 +14,7 @@ use crate::{Context, PipelineError, PipelineStats, Span, SpanData};
 pub use batch::BatchSpanProcessor;
 pub use batch_config::{BatchConfig, OverflowPolicy};
 pub use simple::SimpleSpanProcessor;
+pub(crate) use thread_buffer::refill_pool;
 
 /// Hooks called when recording spans start and end. Several processors on
 /// one provider all see the same span: `on_end` borrows it, and a

@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::ring::Ring;
-use crate::record_pool;
 use crate::unique_record::UniqueRecord;
 use crate::SpanData;
 
@@ -144,18 +143,6 @@ impl Local<'_> {
             }
         }
     }
-
-    /// Moves a couple of recycled records into the thread's record pool,
-    /// so the next spans start without allocating.
-    pub(crate) fn refill_pool(&self) {
-        for _ in 0..record_pool::room().min(2) {
-            // SAFETY: the owning thread is the only consumer of `free`.
-            match unsafe { self.buffer.free.pop() } {
-                Some(record) => record_pool::give(record),
-                None => break,
-            }
-        }
-    }
 }
 
 /// The thread's buffers, one per batch processor it has ended spans into.
@@ -171,6 +158,25 @@ impl Drop for LocalBuffers {
 
 thread_local! {
     static LOCAL: RefCell<LocalBuffers> = const { RefCell::new(LocalBuffers(Vec::new())) };
+}
+
+/// Moves up to `max` recycled records from this thread's buffers into
+/// `pool`, so the next spans start without allocating.
+pub(crate) fn refill_pool(pool: &mut Vec<UniqueRecord>, max: usize) {
+    let _ = LOCAL.try_with(|local| {
+        let Ok(local) = local.try_borrow() else {
+            return;
+        };
+        for (_, buffer) in &local.0 {
+            let want = max.saturating_sub(pool.len());
+            if want == 0 {
+                break;
+            }
+            // SAFETY: this thread owns the buffer (it is in this thread's
+            // table), so it is the only consumer of its free ring.
+            unsafe { buffer.free.pop_with(want, |record| pool.push(record)) };
+        }
+    });
 }
 
 /// Runs `f` with this thread's buffer for processor `id`, registering one
