@@ -15,9 +15,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
-step "loom: the per-thread span ring under every interleaving"
+step "loom: the per-thread span ring and the rate limiter under every interleaving"
 RUSTFLAGS="--cfg spanlite_loom" CARGO_TARGET_DIR=target/loom \
-    cargo test -p spanlite --lib --release loom
+    cargo test -p spanlite -p spanlite-samplers --lib --release loom
 
 step "miri: the unsafe code (ring, thread buffers, context futures)"
 if ! cargo +nightly miri --version >/dev/null 2>&1; then

@@ -19,6 +19,7 @@
 //! charge(1299); // without an active span, every call is a no-op
 //! ```
 
+mod baggage;
 mod context;
 mod exception;
 mod future_ext;
@@ -36,6 +37,7 @@ mod trace_flags;
 mod trace_state;
 mod value;
 
+pub use baggage::{Baggage, BaggageEntry};
 pub use context::{Context, ContextGuard};
 pub use exception::{
     exception_attributes, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE,

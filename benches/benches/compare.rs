@@ -107,9 +107,45 @@ fn span_root_3_attrs_2threads(c: &mut Criterion) {
     group.finish();
 }
 
+fn otlp_encode_512(c: &mut Criterion) {
+    let mut group = c.benchmark_group("otlp_encode_512");
+    let spans = spanlite_peer::finished_spans(512);
+    let mut encoder = spanlite_exporters::otlp::OtlpEncoder::new();
+    let mut out = Vec::new();
+    group.bench_function("spanlite", |b| {
+        b.iter(|| {
+            out.clear();
+            encoder.encode_protobuf(&spans, &mut out);
+            out.len()
+        })
+    });
+    let otel_spans = otel_peer::finished_spans(512);
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name("bench")
+        .build();
+    group.bench_function("opentelemetry_proto", |b| {
+        b.iter_batched(
+            || otel_spans.clone(),
+            |batch| {
+                let mut out = Vec::new();
+                otel_peer::encode_with_opentelemetry_proto(batch, &resource, &mut out);
+                out.len()
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = encoding;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = otlp_encode_512
+}
+
 criterion_group! {
     name = spans;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     targets = span_root_3_attrs, span_child_3_attrs, span_unsampled, span_ratio_1pct, span_root_3_attrs_2threads
 }
-criterion_main!(spans);
+criterion_main!(spans, encoding);

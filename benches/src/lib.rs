@@ -9,3 +9,17 @@ pub mod spanlite_peer;
 
 /// The three attributes every benchmark span gets: a string, an i64, a bool.
 pub const ROUTE: &str = "/api/products/{id}";
+
+/// The ten attribute keys of the encoding benchmarks' spans.
+pub const TEN_KEYS: [&str; 10] = [
+    "http.request.method",
+    "http.route",
+    "http.response.status_code",
+    "url.path",
+    "url.scheme",
+    "server.address",
+    "server.port",
+    "client.address",
+    "user_agent.original",
+    "network.protocol.version",
+];

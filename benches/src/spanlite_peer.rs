@@ -69,3 +69,26 @@ pub fn child_span(tracer: &Tracer, parent: &Context) {
     span.set_attribute(KeyValue::new("cache.hit", true));
     span.end();
 }
+
+/// `n` finished spans with ten attributes and one event each.
+pub fn finished_spans(n: usize) -> Vec<SpanData> {
+    let exporter = spanlite::InMemoryExporter::new();
+    let provider = TracerProvider::builder()
+        .with_resource(
+            spanlite::Resource::builder()
+                .with_service_name("bench")
+                .build(),
+        )
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let tracer = provider.tracer("bench");
+    for i in 0..n {
+        let mut span = tracer.start_with_context("GET /api/products/{id}", &Context::new());
+        for (k, key) in crate::TEN_KEYS.iter().enumerate() {
+            span.set_attribute(KeyValue::new(*key, (i * 10 + k) as i64));
+        }
+        span.add_event("cache miss", vec![KeyValue::new("cache.key", "product:42")]);
+        span.end();
+    }
+    exporter.finished_spans()
+}

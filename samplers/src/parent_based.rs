@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::ot_entry::{randomness, replace_ot, OtEntry};
 use crate::{AlwaysOff, AlwaysOn, Sampler, SamplingParams, SamplingResult};
 
 /// Samples as the parent did, with a delegate for each of the spec's five
@@ -79,7 +80,7 @@ impl ParentBased {
 
 impl Sampler for ParentBased {
     fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
-        self.delegate(params).should_sample(params)
+        erase_inconsistent_threshold(self.delegate(params).should_sample(params), params)
     }
 
     fn description(&self) -> String {
@@ -92,6 +93,30 @@ impl Sampler for ParentBased {
             self.local_parent_sampled.description(),
             self.local_parent_not_sampled.description(),
         )
+    }
+}
+
+/// A sampled span whose `ot` threshold its randomness does not reach was
+/// not sampled by that threshold (e.g. a parent sampled by a non-probability
+/// sampler that kept a stale `th`): the spec asks parent-based samplers to
+/// erase such an apparently inconsistent threshold rather than propagate it.
+fn erase_inconsistent_threshold(
+    result: SamplingResult,
+    params: &SamplingParams<'_>,
+) -> SamplingResult {
+    if !result.decision().is_sampled() || result.trace_state().is_empty() {
+        return result;
+    }
+    let Some(entry) = OtEntry::from_trace_state(result.trace_state()) else {
+        return result;
+    };
+    match entry.th() {
+        Some(threshold) if randomness(params.trace_id, Some(&entry)) < threshold => {
+            let trace_state = replace_ot(result.trace_state(), entry.with_th(None));
+            let (decision, attributes, _) = result.into_parts();
+            SamplingResult::with_parts(decision, attributes, trace_state)
+        }
+        _ => result,
     }
 }
 
@@ -198,5 +223,43 @@ mod tests {
                 .trace_state(),
             &ts
         );
+    }
+
+    fn child_of_sampled(id: u128, state: &str) -> SamplingResult {
+        let sc = SpanContext::new(
+            TraceId::from_int(id),
+            SpanId::from_int(2),
+            TraceFlags::SAMPLED,
+            true,
+            state.parse().unwrap(),
+        );
+        let cx = Context::new().with_span_context(sc);
+        let params = SamplingParams::new(&cx, TraceId::from_int(id), "op", SpanKind::Server);
+        ParentBased::new(AlwaysOff).should_sample(&params)
+    }
+
+    #[test]
+    fn a_sampled_parents_consistent_threshold_is_propagated() {
+        // Randomness 0x80... reaches threshold 0x80...: consistent.
+        let result = child_of_sampled(0x80_0000_0000_0000, "ot=th:8;rv:80000000000000,a=1");
+        assert!(result.decision().is_sampled());
+        assert_eq!(
+            result.trace_state().header(),
+            "ot=th:8;rv:80000000000000,a=1"
+        );
+        let result = child_of_sampled(0x80_0000_0000_0000, "ot=th:8");
+        assert_eq!(result.trace_state().header(), "ot=th:8");
+    }
+
+    #[test]
+    fn a_sampled_parents_inconsistent_threshold_is_erased() {
+        // "a parent-based sampler that receives and propagates a sampled
+        // context with threshold should check that the sampled flag matches
+        // rv >= th, otherwise it should erase the threshold"
+        let result = child_of_sampled(0x80_0000_0000_0000, "a=1,ot=th:c;foo:bar");
+        assert!(result.decision().is_sampled());
+        assert_eq!(result.trace_state().header(), "ot=foo:bar,a=1");
+        let result = child_of_sampled(0xff_ffff_ffff_ffff, "ot=rv:00000000000001;th:8");
+        assert_eq!(result.trace_state().header(), "ot=rv:00000000000001");
     }
 }

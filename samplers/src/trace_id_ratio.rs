@@ -1,14 +1,23 @@
 //! Sample a fixed fraction of traces, decided by the trace id alone.
 
+use crate::ot_entry::{randomness, OtEntry};
+use crate::threshold::{probability_to_threshold, DEFAULT_PRECISION};
 use crate::{Sampler, SamplingDecision, SamplingParams, SamplingResult};
 
-/// 2^56: trace ids carry 56 random bits (W3C Level 2) that the decision uses.
-const MAX_RANDOM: u64 = 1 << 56;
-
-/// Samples `ratio` of traces: a span is sampled when the low 56 bits of its
-/// trace id are at least the rejection threshold `(1 - ratio) * 2^56`, so
-/// every SDK using the same rule agrees, and a higher ratio samples a
-/// superset of what a lower one samples.
+/// Samples `ratio` of traces: a span is sampled when its randomness is at
+/// least the rejection threshold `(1 - ratio) * 2^56`, rounded to 4
+/// significant hex digits as the spec recommends. The randomness is the
+/// `rv` sub-key of the parent's `ot` trace state entry when it has a valid
+/// one, else the low 56 bits of the trace id. So every SDK using the same
+/// rule agrees, a higher ratio samples a superset of what a lower one
+/// samples, and the decision is the one [`ProbabilitySampler`] makes.
+///
+/// It ignores the parent's sampled flag (use it as the root of
+/// [`ParentBased`](crate::ParentBased) to follow parents) and returns the
+/// parent's trace state unchanged. [`ProbabilitySampler`] is the variant
+/// that also records its threshold (`ot=th:...`) in the trace state.
+///
+/// [`ProbabilitySampler`]: crate::ProbabilitySampler
 ///
 /// ```
 /// use spanlite_samplers::{Sampler, TraceIdRatioBased};
@@ -17,7 +26,8 @@ const MAX_RANDOM: u64 = 1 << 56;
 #[derive(Debug, Clone, Copy)]
 pub struct TraceIdRatioBased {
     ratio: f64,
-    threshold: u64,
+    /// `None`: never sample (ratio 0, or below what 56 bits express).
+    threshold: Option<u64>,
 }
 
 impl TraceIdRatioBased {
@@ -29,10 +39,9 @@ impl TraceIdRatioBased {
         } else {
             ratio.clamp(0.0, 1.0)
         };
-        let threshold = ((1.0 - ratio) * MAX_RANDOM as f64).round() as u64;
         TraceIdRatioBased {
             ratio,
-            threshold: threshold.min(MAX_RANDOM),
+            threshold: probability_to_threshold(ratio, DEFAULT_PRECISION),
         }
     }
 
@@ -44,8 +53,12 @@ impl TraceIdRatioBased {
 
 impl Sampler for TraceIdRatioBased {
     fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
-        let random = (params.trace_id.to_int() as u64) & (MAX_RANDOM - 1);
-        let decision = if random >= self.threshold {
+        let sampled = self.threshold.is_some_and(|threshold| {
+            let parent_state = params.parent.span().span_context().trace_state();
+            let entry = OtEntry::from_trace_state(parent_state);
+            randomness(params.trace_id, entry.as_ref()) >= threshold
+        });
+        let decision = if sampled {
             SamplingDecision::RecordAndSample
         } else {
             SamplingDecision::Drop
@@ -61,7 +74,7 @@ impl Sampler for TraceIdRatioBased {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spanlite_api::{Context, SpanKind, TraceId};
+    use spanlite_api::{Context, SpanContext, SpanId, SpanKind, TraceFlags, TraceId};
 
     fn sampled(sampler: &TraceIdRatioBased, id: u128) -> bool {
         let cx = Context::new();
@@ -103,5 +116,66 @@ mod tests {
             }
         }
         assert!((800..1200).contains(&kept), "{kept}");
+    }
+
+    fn sampled_under(sampler: &TraceIdRatioBased, id: u128, state: &str) -> SamplingResult {
+        let parent = SpanContext::new(
+            TraceId::from_int(id),
+            SpanId::from_int(1),
+            TraceFlags::NONE,
+            true,
+            state.parse().unwrap(),
+        );
+        let cx = Context::new().with_span_context(parent);
+        let params = SamplingParams::new(&cx, TraceId::from_int(id), "op", SpanKind::Server);
+        sampler.should_sample(&params)
+    }
+
+    #[test]
+    fn the_threshold_is_rounded_to_four_hex_digits_like_probability_sampling() {
+        // 0.1 -> threshold 0xe666 followed by zeros (the spec's table), not
+        // the exact (1 - 0.1) * 2^56 = 0xe666666666666.6.
+        let tenth = TraceIdRatioBased::new(0.1);
+        assert!(sampled(&tenth, 0xe6660000000000));
+        assert!(!sampled(&tenth, 0xe665ffffffffff));
+    }
+
+    #[test]
+    fn an_rv_in_the_parents_trace_state_replaces_the_trace_id_randomness() {
+        let half = TraceIdRatioBased::new(0.5);
+        let result = sampled_under(&half, 1, "ot=rv:80000000000000");
+        assert!(result.decision().is_sampled());
+        let result = sampled_under(&half, (1 << 56) - 1, "ot=rv:7fffffffffffff");
+        assert!(!result.decision().is_sampled());
+        // A malformed rv is ignored.
+        let result = sampled_under(&half, (1 << 56) - 1, "ot=rv:7fff");
+        assert!(result.decision().is_sampled());
+    }
+
+    #[test]
+    fn the_parents_trace_state_is_returned_unchanged() {
+        let result = sampled_under(&TraceIdRatioBased::new(1.0), 1, "ot=th:8,a=1");
+        assert_eq!(result.trace_state().header(), "ot=th:8,a=1");
+    }
+
+    #[test]
+    fn the_decision_is_the_one_probability_sampling_makes() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for ratio in [0.001, 0.01, 1.0 / 3.0, 0.5, 0.9] {
+            let old = TraceIdRatioBased::new(ratio);
+            let new = crate::ProbabilitySampler::new(ratio);
+            for _ in 0..2_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let cx = Context::new();
+                let params =
+                    SamplingParams::new(&cx, TraceId::from_int(x.into()), "op", SpanKind::Internal);
+                assert_eq!(
+                    old.should_sample(&params).decision(),
+                    new.should_sample(&params).decision()
+                );
+            }
+        }
     }
 }

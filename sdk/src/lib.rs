@@ -48,6 +48,7 @@ mod tracer_provider;
 mod unique_record;
 
 pub use spanlite_api::*;
+pub use spanlite_propagation::*;
 pub use spanlite_samplers::*;
 
 pub use diagnostics::{set_diagnostic_handler, Diagnostic};

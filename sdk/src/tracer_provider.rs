@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use crate::processor::BatchSpanProcessor;
 use crate::tracer::TracerBuilder;
 use crate::{
-    env, AlwaysOn, IdGenerator, ParentBased, PipelineError, PipelineStats, RandomIdGenerator,
-    Resource, Sampler, SimpleSpanProcessor, SpanData, SpanExporter, SpanLimits, SpanProcessor,
-    Tracer,
+    diagnostics, env, sampler_arg_warning, sampler_from_config, AlwaysOn, IdGenerator, ParentBased,
+    PipelineError, PipelineStats, RandomIdGenerator, Resource, Sampler, SimpleSpanProcessor,
+    SpanData, SpanExporter, SpanLimits, SpanProcessor, Tracer,
 };
 
 /// How long dropping the last provider handle waits for its shutdown.
@@ -162,6 +162,7 @@ impl TracerProvider {
 /// | variable | default | effect |
 /// |---|---|---|
 /// | `OTEL_SDK_DISABLED` | false | `true`: tracers make spans that never record |
+/// | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on` | the sampler |
 /// | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | | see [`Resource`] |
 /// | `OTEL_*_LIMIT` | 128 | see [`SpanLimits::from_env`] |
 /// | `OTEL_BSP_*` | | see [`BatchConfig`](crate::BatchConfig) (for `with_batch_exporter`) |
@@ -174,11 +175,41 @@ pub struct TracerProviderBuilder {
     disabled: bool,
 }
 
+/// The sampler `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` name, else
+/// the spec's default `ParentBased(AlwaysOn)`. Bad values are reported and
+/// ignored.
+fn sampler_from_env() -> Box<dyn Sampler> {
+    let default = || -> Box<dyn Sampler> { Box::new(ParentBased::new(AlwaysOn)) };
+    let Some(name) = env::string("OTEL_TRACES_SAMPLER") else {
+        return default();
+    };
+    let arg = env::string("OTEL_TRACES_SAMPLER_ARG");
+    if let Some(warning) = sampler_arg_warning(&name, arg.as_deref()) {
+        diagnostics::warn(
+            "invalid_env_var",
+            format_args!(
+                "OTEL_TRACES_SAMPLER_ARG={:?}: {warning}",
+                arg.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+    match sampler_from_config(&name, arg.as_deref()) {
+        Ok(sampler) => sampler,
+        Err(error) => {
+            diagnostics::warn(
+                "invalid_env_var",
+                format_args!("OTEL_TRACES_SAMPLER={name:?}: {error}; using parentbased_always_on"),
+            );
+            default()
+        }
+    }
+}
+
 impl Default for TracerProviderBuilder {
     fn default() -> TracerProviderBuilder {
         TracerProviderBuilder {
             resource: None,
-            sampler: Box::new(ParentBased::new(AlwaysOn)),
+            sampler: sampler_from_env(),
             id_generator: Box::new(RandomIdGenerator),
             limits: SpanLimits::from_env(),
             processors: Vec::new(),
@@ -195,7 +226,8 @@ impl TracerProviderBuilder {
         self
     }
 
-    /// The sampler (default: `ParentBased(AlwaysOn)`).
+    /// The sampler (default: from `OTEL_TRACES_SAMPLER`, else
+    /// `ParentBased(AlwaysOn)`).
     pub fn with_sampler(mut self, sampler: impl Sampler + 'static) -> Self {
         self.sampler = Box::new(sampler);
         self

@@ -197,3 +197,32 @@ fn a_batch_larger_than_the_queue_is_cut_to_the_queue_and_garbage_is_ignored() {
     assert_eq!(config.max_export_batch_size(), 8);
     assert_eq!(BatchConfig::default().max_export_batch_size(), 512);
 }
+
+#[test]
+fn otel_traces_sampler_chooses_the_sampler() {
+    let _env = env(&[("OTEL_TRACES_SAMPLER", "always_off")]);
+    let provider = TracerProvider::builder().build();
+    assert!(!provider.tracer("t").start("op").is_recording());
+    drop(_env);
+    let _env = env(&[
+        ("OTEL_TRACES_SAMPLER", "traceidratio"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0"),
+    ]);
+    let provider = TracerProvider::builder().build();
+    assert!(!provider.tracer("t").start("op").is_recording());
+}
+
+#[test]
+fn an_unknown_otel_traces_sampler_is_reported_and_the_default_kept() {
+    let _env = env(&[("OTEL_TRACES_SAMPLER", "sometimes")]);
+    let warnings = Arc::new(Mutex::new(Vec::new()));
+    let sink = warnings.clone();
+    spanlite::set_diagnostic_handler(move |d| sink.lock().unwrap().push(d.message().to_owned()));
+    let provider = TracerProvider::builder().build();
+    assert!(provider.tracer("t").start("op").is_recording());
+    let warnings = warnings.lock().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.contains("OTEL_TRACES_SAMPLER")),
+        "{warnings:?}"
+    );
+}

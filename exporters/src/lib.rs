@@ -1,0 +1,22 @@
+//! Exporters for spanlite. Each protocol is a feature:
+//!
+//! - `otlp` (default): OpenTelemetry Protocol encoding, protobuf and JSON,
+//!   written straight from finished span records without building an
+//!   intermediate message tree.
+//!
+//! ```
+//! use spanlite::{InMemoryExporter, TracerProvider};
+//! use spanlite_exporters::otlp::OtlpEncoder;
+//!
+//! let spans = InMemoryExporter::new();
+//! let provider = TracerProvider::builder().with_simple_exporter(spans.clone()).build();
+//! provider.tracer("docs").start("encode me").end();
+//!
+//! let mut encoder = OtlpEncoder::new();
+//! let mut body = Vec::new();
+//! encoder.encode_protobuf(&spans.finished_spans(), &mut body);
+//! assert!(!body.is_empty());
+//! ```
+
+#[cfg(feature = "otlp")]
+pub mod otlp;

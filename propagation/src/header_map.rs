@@ -1,0 +1,92 @@
+//! [`Injector`] and [`Extractor`] for `http::HeaderMap` (feature `http`).
+
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::{Extractor, Injector, Values};
+
+/// A key that is not a valid header name, or a value that is not a valid
+/// header value, is skipped: the header is not set.
+impl Injector for HeaderMap {
+    fn set(&mut self, key: &str, value: String) {
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(key.as_bytes()),
+            HeaderValue::try_from(value),
+        ) else {
+            return;
+        };
+        self.insert(name, value);
+    }
+}
+
+/// Values that are not visible ASCII (and so not `&str`) are skipped.
+impl Extractor for HeaderMap {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.get_all(key).iter().find_map(|v| v.to_str().ok())
+    }
+
+    fn get_all(&self, key: &str) -> Values<'_> {
+        Values::header(HeaderMap::get_all(self, key).iter())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        HeaderMap::keys(self).map(HeaderName::as_str).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_map_lookup_ignores_case() {
+        let mut headers = HeaderMap::new();
+        headers.insert("traceparent", HeaderValue::from_static("x"));
+        assert_eq!(Extractor::get(&headers, "TraceParent"), Some("x"));
+    }
+
+    #[test]
+    fn repeated_headers_are_visible_through_get_all() {
+        let mut headers = HeaderMap::new();
+        headers.append("tracestate", HeaderValue::from_static("a=1"));
+        headers.append("tracestate", HeaderValue::from_static("b=2"));
+        let all: Vec<&str> = Extractor::get_all(&headers, "tracestate").collect();
+        assert_eq!(all, ["a=1", "b=2"]);
+    }
+
+    #[test]
+    fn non_ascii_header_values_are_skipped() {
+        let mut headers = HeaderMap::new();
+        headers.append("baggage", HeaderValue::from_bytes(b"a=\xff").unwrap());
+        headers.append("baggage", HeaderValue::from_static("b=2"));
+        assert_eq!(Extractor::get(&headers, "baggage"), Some("b=2"));
+        let all: Vec<&str> = Extractor::get_all(&headers, "baggage").collect();
+        assert_eq!(all, ["b=2"]);
+    }
+
+    #[test]
+    fn an_invalid_header_name_finds_nothing() {
+        let mut headers = HeaderMap::new();
+        headers.insert("b3", HeaderValue::from_static("0"));
+        assert_eq!(Extractor::get(&headers, "b 3\n"), None);
+        assert_eq!(Extractor::get_all(&headers, "").count(), 0);
+    }
+
+    #[test]
+    fn set_lowercases_the_name_and_replaces_earlier_values() {
+        let mut headers = HeaderMap::new();
+        headers.append("x-b3-traceid", HeaderValue::from_static("old"));
+        headers.append("x-b3-traceid", HeaderValue::from_static("older"));
+        headers.set("X-B3-TraceId", "new".to_owned());
+        let all: Vec<&str> = Extractor::get_all(&headers, "x-b3-traceid").collect();
+        assert_eq!(all, ["new"]);
+        assert_eq!(Extractor::keys(&headers), ["x-b3-traceid"]);
+    }
+
+    #[test]
+    fn set_skips_invalid_names_and_values() {
+        let mut headers = HeaderMap::new();
+        headers.set("bad name", "v".to_owned());
+        headers.set("good", "line\nbreak".to_owned());
+        assert!(headers.is_empty());
+    }
+}
