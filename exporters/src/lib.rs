@@ -1,8 +1,10 @@
 //! Exporters for spanlite. Each protocol is a feature:
 //!
-//! - `otlp` (default): OpenTelemetry Protocol encoding, protobuf and JSON,
-//!   written straight from finished span records without building an
-//!   intermediate message tree.
+//! - `otlp` (default): the OpenTelemetry Protocol over HTTP, protobuf or
+//!   JSON, written straight from finished span records without building an
+//!   intermediate message tree; retries as the spec says; configured in
+//!   code or by the `OTEL_EXPORTER_OTLP_*` variables; [`otlp::init`] sets
+//!   up a whole pipeline from the environment.
 //!
 //! ```
 //! use spanlite::{InMemoryExporter, TracerProvider};

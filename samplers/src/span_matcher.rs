@@ -100,7 +100,7 @@ impl SpanMatcher {
             Some(TextMatch::Prefix(prefix)) => params.name.starts_with(prefix.as_str()),
         };
         name_ok
-            && self.kind.map_or(true, |kind| kind == params.kind)
+            && self.kind.is_none_or(|kind| kind == params.kind)
             && self.attributes.iter().all(|(key, wanted)| {
                 match last_value(params.attributes, key) {
                     None => false,

@@ -41,6 +41,14 @@ pub fn set_diagnostic_handler(handler: impl Fn(&Diagnostic) + Send + Sync + 'sta
     *slot = Some(Arc::new(handler));
 }
 
+/// Reports a warning to the diagnostic handler, for exporters and
+/// integrations built on spanlite. `name` is a stable identifier
+/// (`export_failed`, `invalid_env_var`, ...). Callers rate-limit warnings
+/// that could repeat per span or per export.
+pub fn report_diagnostic(name: &'static str, message: fmt::Arguments<'_>) {
+    warn(name, message);
+}
+
 /// Reports a warning. Callers rate-limit it where it could repeat per span.
 pub(crate) fn warn(name: &'static str, message: fmt::Arguments<'_>) {
     let diagnostic = Diagnostic {

@@ -1,9 +1,17 @@
-//! OTLP: the OpenTelemetry Protocol's trace export request, as protobuf
-//! (`application/x-protobuf`) and as JSON (`application/json`).
+//! OTLP: the OpenTelemetry Protocol's trace export, as protobuf
+//! (`application/x-protobuf`) or JSON (`application/json`) over HTTP.
 
+mod config;
 mod encoder;
 mod group;
+mod http_exporter;
+mod init;
 mod json;
 mod proto;
+mod response;
+mod retry;
 
+pub use config::{Compression, OtlpConfig, Protocol, DEFAULT_HTTP_ENDPOINT};
 pub use encoder::OtlpEncoder;
+pub use http_exporter::{OtlpConfigError, OtlpHttpExporter, OtlpStats};
+pub use init::init;

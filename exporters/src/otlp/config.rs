@@ -1,0 +1,370 @@
+//! Where and how the OTLP exporter sends: from code or from the
+//! `OTEL_EXPORTER_OTLP_*` environment variables.
+
+use std::fmt;
+use std::time::Duration;
+
+use spanlite::report_diagnostic;
+
+/// The default endpoint of OTLP over HTTP.
+pub const DEFAULT_HTTP_ENDPOINT: &str = "http://localhost:4318/v1/traces";
+
+/// The wire format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// `http/protobuf`: protobuf over HTTP (the default).
+    #[default]
+    HttpProtobuf,
+    /// `http/json`: OTLP/JSON over HTTP.
+    HttpJson,
+}
+
+impl Protocol {
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            Protocol::HttpProtobuf => "application/x-protobuf",
+            Protocol::HttpJson => "application/json",
+        }
+    }
+}
+
+/// Request body compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Compression {
+    /// None (the default).
+    #[default]
+    None,
+    /// gzip (`Content-Encoding: gzip`).
+    Gzip,
+}
+
+/// How the OTLP exporter sends. Built in code with the `with_*` methods or
+/// from the environment with [`OtlpConfig::from_env`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct OtlpConfig {
+    pub(crate) endpoint: String,
+    pub(crate) protocol: Protocol,
+    pub(crate) compression: Compression,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) timeout: Duration,
+    pub(crate) retry_initial: Duration,
+    pub(crate) retry_max: Duration,
+}
+
+impl Default for OtlpConfig {
+    fn default() -> OtlpConfig {
+        OtlpConfig {
+            endpoint: DEFAULT_HTTP_ENDPOINT.to_owned(),
+            protocol: Protocol::HttpProtobuf,
+            compression: Compression::None,
+            headers: Vec::new(),
+            timeout: Duration::from_secs(10),
+            retry_initial: Duration::from_secs(1),
+            retry_max: Duration::from_secs(30),
+        }
+    }
+}
+
+impl fmt::Debug for OtlpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values often carry credentials: show the names only.
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("OtlpConfig")
+            .field("endpoint", &self.endpoint)
+            .field("protocol", &self.protocol)
+            .field("compression", &self.compression)
+            .field("headers", &names)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl OtlpConfig {
+    /// The defaults: `http/protobuf` to `http://localhost:4318/v1/traces`,
+    /// no compression, 10 s timeout.
+    pub fn new() -> OtlpConfig {
+        OtlpConfig::default()
+    }
+
+    /// The defaults overridden by the environment:
+    ///
+    /// | variable (the `_TRACES_` one wins) | default |
+    /// |---|---|
+    /// | `OTEL_EXPORTER_OTLP_ENDPOINT` (gets `v1/traces` appended), `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) | `http://localhost:4318/v1/traces` |
+    /// | `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` | `http/protobuf` (`http/json` too; `grpc` is not available yet) |
+    /// | `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TRACES_HEADERS` | none (`k=v,...`, percent-encoded) |
+    /// | `OTEL_EXPORTER_OTLP_COMPRESSION`, `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION` | none (`gzip`) |
+    /// | `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` | 10000 ms |
+    ///
+    /// Malformed values are reported and ignored.
+    pub fn from_env() -> OtlpConfig {
+        OtlpConfig::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`OtlpConfig::from_env`] over any source of variables (for tests and
+    /// for configuration files).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> OtlpConfig {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let pick = |suffix: &str| {
+            get(&format!("OTEL_EXPORTER_OTLP_TRACES_{suffix}"))
+                .map(|v| (v, true))
+                .or_else(|| get(&format!("OTEL_EXPORTER_OTLP_{suffix}")).map(|v| (v, false)))
+        };
+        let mut config = OtlpConfig::default();
+        if let Some((endpoint, per_signal)) = pick("ENDPOINT") {
+            config.endpoint = if per_signal {
+                endpoint
+            } else {
+                signal_endpoint(&endpoint)
+            };
+        }
+        if let Some((protocol, _)) = pick("PROTOCOL") {
+            match protocol.as_str() {
+                "http/protobuf" => config.protocol = Protocol::HttpProtobuf,
+                "http/json" => config.protocol = Protocol::HttpJson,
+                other => report_diagnostic(
+                    "invalid_env_var",
+                    format_args!(
+                        "OTEL_EXPORTER_OTLP_PROTOCOL={other:?} is not available (http/protobuf, http/json); using http/protobuf"
+                    ),
+                ),
+            }
+        }
+        if let Some((compression, _)) = pick("COMPRESSION") {
+            match compression.as_str() {
+                "gzip" => config.compression = Compression::Gzip,
+                "none" => config.compression = Compression::None,
+                other => report_diagnostic(
+                    "invalid_env_var",
+                    format_args!(
+                        "OTEL_EXPORTER_OTLP_COMPRESSION={other:?} is not gzip or none; ignored"
+                    ),
+                ),
+            }
+        }
+        if let Some((timeout, _)) = pick("TIMEOUT") {
+            match timeout.parse::<u64>() {
+                // The spec reads 0 as "no limit"; a day stands in for that.
+                Ok(0) => config.timeout = Duration::from_secs(86_400),
+                Ok(ms) => config.timeout = Duration::from_millis(ms),
+                Err(_) => report_diagnostic(
+                    "invalid_env_var",
+                    format_args!(
+                        "OTEL_EXPORTER_OTLP_TIMEOUT={timeout:?} is not milliseconds; ignored"
+                    ),
+                ),
+            }
+        }
+        if let Some((headers, _)) = pick("HEADERS") {
+            match parse_headers(&headers) {
+                Ok(headers) => config.headers = headers,
+                Err(why) => report_diagnostic(
+                    "invalid_env_var",
+                    format_args!("OTEL_EXPORTER_OTLP_HEADERS discarded: {why}"),
+                ),
+            }
+        }
+        config
+    }
+
+    /// Sends to `endpoint` (used as is: include `/v1/traces`).
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = endpoint.into();
+        self
+    }
+
+    /// The wire format.
+    pub fn with_protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// Body compression.
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Adds a header to every request.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Time allowed for one export, retries included (and never past the
+    /// deadline the processor gives).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The first retry delay and the largest; delays double in between,
+    /// with jitter. Defaults: 1 s and 30 s.
+    pub fn with_retry_delays(mut self, initial: Duration, max: Duration) -> Self {
+        self.retry_initial = initial;
+        self.retry_max = max.max(initial);
+        self
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The wire format.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The compression.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// The extra headers.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// The export timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+}
+
+/// The generic endpoint with the traces path appended, as the spec says.
+fn signal_endpoint(base: &str) -> String {
+    if base.ends_with('/') {
+        format!("{base}v1/traces")
+    } else {
+        format!("{base}/v1/traces")
+    }
+}
+
+/// `k1=v1,k2=v2`, keys and values percent-decoded and trimmed.
+pub(crate) fn parse_headers(raw: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for member in raw.split(',') {
+        let member = member.trim();
+        if member.is_empty() {
+            continue;
+        }
+        let (k, v) = member
+            .split_once('=')
+            .ok_or_else(|| format!("{member:?} has no '='"))?;
+        let key = percent_decode(k.trim())?;
+        if key.is_empty() {
+            return Err(format!("{member:?} has an empty name"));
+        }
+        out.push((key, percent_decode(v.trim())?));
+    }
+    Ok(out)
+}
+
+fn percent_decode(s: &str) -> Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let digit = |j: usize| bytes.get(j).and_then(|b| char::from(*b).to_digit(16));
+            match (digit(i + 1), digit(i + 2)) {
+                (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
+                _ => return Err(format!("bad percent-encoding in {s:?}")),
+            }
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| format!("{s:?} is not UTF-8 once decoded"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(vars: &[(&str, &str)]) -> OtlpConfig {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        OtlpConfig::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn the_generic_endpoint_gets_v1_traces_appended() {
+        assert_eq!(
+            from(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")]).endpoint(),
+            "http://collector:4318/v1/traces"
+        );
+        assert_eq!(
+            from(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/base/")]).endpoint(),
+            "http://c:4318/base/v1/traces"
+        );
+    }
+
+    #[test]
+    fn the_traces_endpoint_is_used_as_is_and_wins() {
+        let config = from(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://traces:9999/custom",
+            ),
+        ]);
+        assert_eq!(config.endpoint(), "http://traces:9999/custom");
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set_or_values_are_empty() {
+        let config = from(&[("OTEL_EXPORTER_OTLP_ENDPOINT", " ")]);
+        assert_eq!(config.endpoint(), DEFAULT_HTTP_ENDPOINT);
+        assert_eq!(config.protocol(), Protocol::HttpProtobuf);
+        assert_eq!(config.timeout(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn protocol_compression_timeout_and_headers_are_read() {
+        let config = from(&[
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=s%20e,team = core"),
+        ]);
+        assert_eq!(config.protocol(), Protocol::HttpJson);
+        assert_eq!(config.compression(), Compression::Gzip);
+        assert_eq!(config.timeout(), Duration::from_millis(2500));
+        assert_eq!(
+            config.headers(),
+            &[
+                ("api-key".into(), "s e".into()),
+                ("team".into(), "core".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_headers_are_discarded_whole() {
+        assert!(parse_headers("a=1,broken").is_err());
+        assert!(parse_headers("a=%zz").is_err());
+        assert!(from(&[("OTEL_EXPORTER_OTLP_HEADERS", "a=1,broken")])
+            .headers()
+            .is_empty());
+    }
+
+    #[test]
+    fn debug_output_does_not_show_header_values() {
+        let config = OtlpConfig::new().with_header("authorization", "Bearer secret");
+        let text = format!("{config:?}");
+        assert!(text.contains("authorization") && !text.contains("secret"));
+    }
+}
