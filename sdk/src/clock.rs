@@ -63,6 +63,9 @@ mod tsc {
 
     /// How often (in OS-clock nanoseconds) the anchor and rate are renewed.
     const REFRESH_NANOS: u64 = 50_000_000;
+    /// The shortest window a rate is measured over: a few microseconds of
+    /// jitter in the two readings stay a small fraction of it.
+    const MIN_WINDOW_NANOS: u64 = 10_000_000;
     /// Fractional bits of the fixed-point nanoseconds-per-cycle rate.
     const SHIFT: u32 = 32;
 
@@ -145,7 +148,7 @@ mod tsc {
             previous_nanos.wrapping_add(((u128::from(dc) * u128::from(old_rate)) >> SHIFT) as u64);
         let jumped = old_rate != 0 && predicted.abs_diff(nanos_now) > 1_000_000;
         let measured =
-            STARTED.swap(true, Ordering::Relaxed) && !jumped && dn >= 1_000_000 && dc > 0;
+            STARTED.swap(true, Ordering::Relaxed) && !jumped && dn >= MIN_WINDOW_NANOS && dc > 0;
         if measured {
             let rate =
                 ((u128::from(dn) << SHIFT) / u128::from(dc)).min(u128::from(u64::MAX)) as u64;
@@ -154,7 +157,7 @@ mod tsc {
             REFRESH_CYCLES.store(refresh.min(u128::from(u64::MAX)) as u64, Ordering::Relaxed);
             ANCHOR_CYCLES.store(cycles_now, Ordering::Relaxed);
             ANCHOR_NANOS.store(nanos_now, Ordering::Relaxed);
-        } else if jumped || !(previous_nanos != 0 && dn < 1_000_000) {
+        } else if jumped || !(previous_nanos != 0 && dn < MIN_WINDOW_NANOS) {
             // First anchor, or a counter that jumped: start measuring anew.
             RATE.store(0, Ordering::Relaxed);
             ANCHOR_CYCLES.store(cycles_now, Ordering::Relaxed);
@@ -170,14 +173,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_clock_never_goes_backwards_on_one_thread_by_more_than_the_refresh_error() {
+    fn the_clock_never_goes_backwards_on_one_thread_by_more_than_a_refresh_correction() {
         let mut last = now();
         for _ in 0..100_000 {
             let t = now();
             // A refresh may correct the counter's extrapolation by a little.
-            assert!(t + 10_000 >= last, "{t} after {last}");
+            assert!(t + 200_000 >= last, "{t} after {last}");
             last = last.max(t);
         }
+    }
+
+    /// Our reading, bracketed by two OS-clock readings: it must fall between
+    /// them, give or take `slack` nanoseconds. Bracketing keeps a thread
+    /// preempted between two reads from failing the test.
+    fn assert_between_os_reads(slack: u64) {
+        let before = os_now();
+        let ours = now();
+        let after = os_now();
+        assert!(
+            ours + slack >= before && ours <= after + slack,
+            "{ours} not within [{before}, {after}] +- {slack}"
+        );
     }
 
     #[test]
@@ -185,24 +201,18 @@ mod tests {
         for _ in 0..5 {
             let _ = now();
             std::thread::sleep(Duration::from_millis(20));
-            let ours = now();
-            let os = os_now();
-            let skew = os.abs_diff(ours);
-            assert!(skew < 1_000_000, "skew {skew} ns");
+            assert_between_os_reads(200_000);
         }
         let wall = to_unix_nanos(SystemTime::now());
         assert!(wall.abs_diff(now()) < Duration::from_secs(5).as_nanos() as u64);
     }
 
     #[test]
-    fn durations_measured_by_the_clock_match_the_os_clock() {
+    fn after_calibration_the_clock_stays_within_a_few_microseconds_of_the_os_clock() {
         let _ = now();
-        std::thread::sleep(Duration::from_millis(5));
-        let (a, os_a) = (now(), Instant::now());
-        std::thread::sleep(Duration::from_millis(30));
-        let (b, os_b) = (now(), Instant::now());
-        let ours = b - a;
-        let theirs = os_b.duration_since(os_a).as_nanos() as u64;
-        assert!(ours.abs_diff(theirs) < 500_000, "ours {ours} os {theirs}");
+        std::thread::sleep(Duration::from_millis(60));
+        for _ in 0..1000 {
+            assert_between_os_reads(20_000);
+        }
     }
 }
