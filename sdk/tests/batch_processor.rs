@@ -387,3 +387,24 @@ impl spanlite::Sampler for RecordOnly {
         "RecordOnly".into()
     }
 }
+
+#[test]
+fn the_blocking_policy_gives_up_after_the_export_timeout_when_the_exporter_hangs() {
+    let (exporter, _batches) = TestExporter::new(Mode::BlockForever);
+    let config = BatchConfig::default()
+        .with_max_queue_size(2)
+        .with_max_export_batch_size(2)
+        .with_export_timeout(Duration::from_millis(100))
+        .with_overflow_policy(OverflowPolicy::Block);
+    let provider = provider(exporter, config);
+    let started = Instant::now();
+    end_spans(&provider, 10);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let stats = provider.stats();
+    assert_eq!(stats.ended(), 10);
+    assert!(stats.dropped_queue_full() >= 1, "{stats:?}");
+}

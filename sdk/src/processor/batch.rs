@@ -210,11 +210,26 @@ impl Shared {
         Ok(state)
     }
 
+    /// Waits for room, at most one export timeout (30 s when that is
+    /// unlimited): a hung exporter slows a batch job down but never stops
+    /// it; past the wait the span is dropped and counted.
     fn block_until_pushed(&self, local: &thread_buffer::Local<'_>, mut span: SpanData) {
+        let patience = match self.config.export_timeout() {
+            t if t.is_zero() => Duration::from_secs(30),
+            t => t,
+        };
+        let give_up = Instant::now()
+            .checked_add(patience)
+            .unwrap_or_else(far_deadline);
         loop {
             self.wake_worker();
             if self.terminated.load(Ordering::Acquire) {
                 local.count_dropped_closed();
+                return;
+            }
+            if Instant::now() >= give_up {
+                local.count_dropped_full();
+                self.warn_first_drop();
                 return;
             }
             let guard = lock(&self.room);

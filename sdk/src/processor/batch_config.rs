@@ -11,7 +11,9 @@ pub enum OverflowPolicy {
     #[default]
     Drop,
     /// Wait until the export thread makes room: for batch jobs that must
-    /// not lose spans and may slow down instead.
+    /// not lose spans and may slow down instead. The wait is bounded by the
+    /// export timeout (30 s when that is unlimited), after which the span is
+    /// dropped and counted, so a hung collector never stops the application.
     Block,
 }
 
