@@ -1,0 +1,179 @@
+//! A `tracing_subscriber::Layer` that records `tracing` spans as spanlite
+//! spans.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use spanlite::{Context, ContextGuard, KeyValue, SpanKind, Status, Tracer};
+use tracing_core::span::{Attributes, Id, Record};
+use tracing_core::{Event, Level, Subscriber};
+use tracing_subscriber::layer::Context as LayerContext;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+use crate::fields::Recorded;
+
+/// Records every `tracing` span as a spanlite span:
+///
+/// - parent and child as `tracing` nests them; a `tracing` root continues
+///   the spanlite span current on the thread (an HTTP server span, say);
+/// - fields become attributes, recorded later too; `otel.name` and
+///   `otel.kind` set the name and kind; `otel.status_code`,
+///   `otel.status_message` and `error` fields set the status;
+/// - events become span events named by their message, and `ERROR` events
+///   set the status to Error;
+/// - while a `tracing` span is entered (also across `.await` with
+///   `Instrument`), its spanlite context is current, so
+///   `spanlite::Context::current()` and `log_correlation()` see it.
+pub struct SpanliteLayer {
+    tracer: Tracer,
+}
+
+impl fmt::Debug for SpanliteLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpanliteLayer")
+            .field("tracer", &self.tracer)
+            .finish()
+    }
+}
+
+impl SpanliteLayer {
+    /// A layer recording through `tracer`.
+    pub fn new(tracer: Tracer) -> SpanliteLayer {
+        SpanliteLayer { tracer }
+    }
+}
+
+/// What a `tracing` span keeps in its extensions: the spanlite context
+/// holding the recording span.
+struct Bridged {
+    cx: Context,
+}
+
+thread_local! {
+    /// The contexts attached by `on_enter`, innermost last.
+    static ENTERED: RefCell<Vec<(Id, ContextGuard)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl<S> Layer<S> for SpanliteLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let parent_cx = span
+            .parent()
+            .and_then(|parent| parent.extensions().get::<Bridged>().map(|b| b.cx.clone()))
+            .unwrap_or_else(Context::current);
+        let mut recorded = Recorded::default();
+        attrs.record(&mut recorded);
+        let name = recorded
+            .name
+            .take()
+            .unwrap_or_else(|| attrs.metadata().name().to_owned());
+        let mut started = self
+            .tracer
+            .span_builder(name)
+            .with_kind(recorded.kind.unwrap_or(SpanKind::Internal))
+            .with_parent(&parent_cx)
+            .with_attributes(std::mem::take(&mut recorded.attributes))
+            .start();
+        if let Some(status) = recorded.status.take() {
+            started.set_status(status);
+        }
+        let cx = started.into_context(&parent_cx);
+        span.extensions_mut().insert(Bridged { cx });
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: LayerContext<'_, S>) {
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let extensions = span.extensions();
+        let Some(bridged) = extensions.get::<Bridged>() else {
+            return;
+        };
+        let mut recorded = Recorded::default();
+        values.record(&mut recorded);
+        let target = bridged.cx.span();
+        for kv in recorded.attributes {
+            target.set_attribute(kv);
+        }
+        if let Some(name) = recorded.name {
+            target.update_name(name);
+        }
+        if let Some(status) = recorded.status {
+            target.set_status(status);
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
+        let mut recorded = Recorded::default();
+        event.record(&mut recorded);
+        let name = recorded
+            .message
+            .take()
+            .unwrap_or_else(|| event.metadata().name().to_owned());
+        let is_error = *event.metadata().level() == Level::ERROR;
+        let mut record = |target: spanlite::SpanRef<'_>| {
+            if is_error {
+                target.set_status(Status::error(name.clone()));
+            } else if let Some(status) = recorded.status.take() {
+                target.set_status(status);
+            }
+            let mut attributes = std::mem::take(&mut recorded.attributes);
+            attributes.push(KeyValue::new("level", event.metadata().level().as_str()));
+            target.add_event(name.clone(), attributes);
+        };
+        match ctx.event_span(event) {
+            Some(span) => {
+                if let Some(bridged) = span.extensions().get::<Bridged>() {
+                    record(bridged.cx.span());
+                }
+            }
+            // Outside any `tracing` span: the spanlite span current here.
+            None => Context::map_current(|cx| record(cx.span())),
+        }
+    }
+
+    fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let Some(cx) = span.extensions().get::<Bridged>().map(|b| b.cx.clone()) else {
+            return;
+        };
+        let guard = cx.attach();
+        let _ = ENTERED.try_with(|entered| {
+            if let Ok(mut entered) = entered.try_borrow_mut() {
+                entered.push((id.clone(), guard));
+            }
+        });
+    }
+
+    fn on_exit(&self, id: &Id, _ctx: LayerContext<'_, S>) {
+        let _ = ENTERED.try_with(|entered| {
+            if let Ok(mut entered) = entered.try_borrow_mut() {
+                if let Some(at) = entered.iter().rposition(|(entered_id, _)| entered_id == id) {
+                    // Guards restore in reverse order of attach: drop the
+                    // ones above this span first.
+                    while entered.len() > at {
+                        entered.pop();
+                    }
+                }
+            }
+        });
+    }
+
+    fn on_close(&self, id: Id, ctx: LayerContext<'_, S>) {
+        let Some(span) = ctx.span(&id) else {
+            return;
+        };
+        let bridged = span.extensions_mut().remove::<Bridged>();
+        if let Some(bridged) = bridged {
+            bridged.cx.span().end();
+        }
+    }
+}

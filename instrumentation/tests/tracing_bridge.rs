@@ -1,0 +1,173 @@
+//! The `tracing` bridge: nesting, fields, events, errors, async, and the
+//! spanlite context of the current `tracing` span.
+
+use spanlite::{Context, InMemoryExporter, SpanData, SpanKind, Status, TracerProvider, Value};
+use spanlite_instrumentation::{log_correlation, SpanliteLayer};
+use tracing::Instrument as _;
+use tracing_subscriber::prelude::*;
+
+fn run(f: impl FnOnce(&spanlite::Tracer)) -> Vec<SpanData> {
+    let exporter = InMemoryExporter::new();
+    let provider = TracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let tracer = provider.tracer("bridge");
+    let subscriber = tracing_subscriber::registry().with(SpanliteLayer::new(tracer.clone()));
+    tracing::subscriber::with_default(subscriber, || f(&tracer));
+    exporter.finished_spans()
+}
+
+fn named<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
+    spans
+        .iter()
+        .find(|s| s.name() == name)
+        .unwrap_or_else(|| panic!("no span {name}: {spans:?}"))
+}
+
+fn attribute<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
+    span.attributes()
+        .iter()
+        .find(|kv| kv.key().as_str() == key)
+        .map(|kv| kv.value())
+}
+
+#[test]
+fn nested_tracing_spans_become_parent_and_child() {
+    let spans = run(|_| {
+        let _outer = tracing::info_span!("outer").entered();
+        let _inner = tracing::info_span!("inner").entered();
+    });
+    let (outer, inner) = (named(&spans, "outer"), named(&spans, "inner"));
+    assert_eq!(inner.parent_span_id(), outer.span_context().span_id());
+    assert_eq!(
+        inner.span_context().trace_id(),
+        outer.span_context().trace_id()
+    );
+    assert!(!outer.parent_span_id().is_valid());
+}
+
+#[test]
+fn fields_become_attributes_with_their_types() {
+    let spans = run(|_| {
+        let _s = tracing::info_span!("typed", b = true, i = -3i64, u = u64::MAX, f = 1.5, s = "text", d = ?vec![1, 2]).entered();
+    });
+    let span = named(&spans, "typed");
+    assert_eq!(attribute(span, "b"), Some(&Value::Bool(true)));
+    assert_eq!(attribute(span, "i"), Some(&Value::I64(-3)));
+    assert_eq!(
+        attribute(span, "u"),
+        Some(&Value::from(u64::MAX.to_string()))
+    );
+    assert_eq!(attribute(span, "f"), Some(&Value::F64(1.5)));
+    assert_eq!(attribute(span, "s").and_then(Value::as_str), Some("text"));
+    assert_eq!(attribute(span, "d").and_then(Value::as_str), Some("[1, 2]"));
+}
+
+#[test]
+fn fields_recorded_later_are_added() {
+    let spans = run(|_| {
+        let span = tracing::info_span!("late", status = tracing::field::Empty);
+        span.record("status", 200);
+    });
+    assert_eq!(
+        attribute(named(&spans, "late"), "status"),
+        Some(&Value::I64(200))
+    );
+}
+
+#[test]
+fn otel_name_and_otel_kind_fields_override_name_and_kind() {
+    let spans = run(|_| {
+        let _s = tracing::info_span!(
+            "handler",
+            otel.name = "GET /users/{id}",
+            otel.kind = "server"
+        )
+        .entered();
+    });
+    let span = named(&spans, "GET /users/{id}");
+    assert_eq!(span.kind(), SpanKind::Server);
+}
+
+#[test]
+fn events_become_span_events_and_error_events_set_the_status() {
+    let spans = run(|_| {
+        let _s = tracing::info_span!("work").entered();
+        tracing::info!(rows = 3, "query done");
+        tracing::error!("disk full");
+    });
+    let span = named(&spans, "work");
+    assert_eq!(span.events()[0].name(), "query done");
+    assert!(span.events()[0]
+        .attributes()
+        .iter()
+        .any(|kv| kv.key().as_str() == "rows"));
+    assert_eq!(span.events()[1].name(), "disk full");
+    assert_eq!(span.status(), &Status::error("disk full"));
+}
+
+#[test]
+fn an_error_field_marks_the_span_as_failed() {
+    let spans = run(|_| {
+        let _s = tracing::info_span!("failing", error = true).entered();
+    });
+    assert!(named(&spans, "failing").status().is_error());
+}
+
+#[test]
+fn an_entered_tracing_span_is_the_current_spanlite_context() {
+    let mut seen = None;
+    let spans = run(|tracer| {
+        let _s = tracing::info_span!("request").entered();
+        seen = log_correlation();
+        tracer.start("manual child").end();
+    });
+    let request = named(&spans, "request");
+    let ids = seen.expect("ids inside the span");
+    assert_eq!(ids.span_id(), request.span_context().span_id());
+    assert_eq!(
+        named(&spans, "manual child").parent_span_id(),
+        request.span_context().span_id()
+    );
+    assert!(
+        !Context::current().has_span(),
+        "the context is restored after exit"
+    );
+}
+
+#[test]
+fn a_tracing_root_continues_the_current_spanlite_span() {
+    let spans = run(|tracer| {
+        tracer.in_span("http request", |_| {
+            let _s = tracing::info_span!("handler").entered();
+        });
+    });
+    assert_eq!(
+        named(&spans, "handler").parent_span_id(),
+        named(&spans, "http request").span_context().span_id()
+    );
+}
+
+#[test]
+fn spans_follow_futures_across_await() {
+    let spans = run(|tracer| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(
+            async {
+                tokio::task::yield_now().await;
+                tracing::info!("after await");
+                tracer.start("inside").end();
+            }
+            .instrument(tracing::info_span!("task")),
+        );
+    });
+    let task = named(&spans, "task");
+    assert_eq!(task.events()[0].name(), "after await");
+    assert_eq!(
+        named(&spans, "inside").parent_span_id(),
+        task.span_context().span_id()
+    );
+}
