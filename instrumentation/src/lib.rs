@@ -1,5 +1,7 @@
 //! Integrations that make spanlite fit the Rust services around it.
 //!
+//! - `http` (default feature): tower layers tracing HTTP servers and
+//!   clients ([`http::HttpServerLayer`], [`http::HttpClientLayer`]).
 //! - `tracing` (default feature): [`SpanliteLayer`], a
 //!   `tracing_subscriber::Layer` that records `tracing` spans as spanlite
 //!   spans, and [`log_correlation`] for structured logs.
@@ -23,6 +25,8 @@
 
 #[cfg(feature = "tracing")]
 mod fields;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "tracing")]
 mod layer;
 mod log_correlation;

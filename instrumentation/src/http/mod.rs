@@ -1,0 +1,53 @@
+//! tower layers that trace HTTP: [`HttpServerLayer`] for servers (hyper 1
+//! services, axum) and [`HttpClientLayer`] for clients, with the stable
+//! HTTP semantic conventions.
+
+mod body;
+mod client;
+mod server;
+
+pub use body::TracedBody;
+pub use client::{HttpClientLayer, HttpClientService};
+pub use server::{ClientAddress, HttpRoute, HttpServerLayer, HttpServerService};
+
+use spanlite::KeyValue;
+
+/// `server.address` and `server.port` from a host (`host[:port]`), with the
+/// scheme's default port.
+fn server_attributes(host: &str, scheme: &str, out: &mut Vec<KeyValue>) {
+    let (address, port) = match host.rsplit_once(':') {
+        Some((address, port)) if !address.ends_with(']') || address.starts_with('[') => {
+            (address, port.parse::<i64>().ok())
+        }
+        _ => (host, None),
+    };
+    let address = address.trim_start_matches('[').trim_end_matches(']');
+    if !address.is_empty() {
+        out.push(KeyValue::new("server.address", address.to_owned()));
+    }
+    let port = port.or(match scheme {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    });
+    if let Some(port) = port {
+        out.push(KeyValue::new("server.port", port));
+    }
+}
+
+/// The method as the conventions name it: known methods as is, others as
+/// `_OTHER`.
+fn method_name(method: &http::Method) -> &'static str {
+    match *method {
+        http::Method::GET => "GET",
+        http::Method::POST => "POST",
+        http::Method::PUT => "PUT",
+        http::Method::DELETE => "DELETE",
+        http::Method::HEAD => "HEAD",
+        http::Method::OPTIONS => "OPTIONS",
+        http::Method::PATCH => "PATCH",
+        http::Method::CONNECT => "CONNECT",
+        http::Method::TRACE => "TRACE",
+        _ => "_OTHER",
+    }
+}
