@@ -47,7 +47,10 @@ fn provider_for(
 ) -> (TracerProvider, InMemoryExporter, Arc<OtlpStats>) {
     let exporter = OtlpHttpExporter::new(
         OtlpConfig::new()
-            .with_endpoint(jaeger.otlp_http_endpoint())
+            .with_endpoint(match protocol {
+                Protocol::Grpc => jaeger.otlp_grpc_endpoint(),
+                _ => jaeger.otlp_http_endpoint(),
+            })
             .with_protocol(protocol)
             .with_compression(compression)
             .with_timeout(Duration::from_secs(10)),
@@ -448,6 +451,16 @@ fn every_field_survives_gzipped_otlp_http_json_into_jaeger() {
 
 /// Jaeger prints a trace id whose high 64 bits are zero as 16 hex digits in
 /// its own model (`/api/traces`), and as 32 in OTLP (`/api/v3`).
+#[test]
+fn every_field_survives_otlp_grpc_into_jaeger() {
+    round_trip(Protocol::Grpc, Compression::None, 7);
+}
+
+#[test]
+fn every_field_survives_gzipped_otlp_grpc_into_jaeger() {
+    round_trip(Protocol::Grpc, Compression::Gzip, 8);
+}
+
 #[test]
 fn a_trace_id_with_a_zero_high_half_keeps_its_value() {
     let jaeger = start_jaeger();

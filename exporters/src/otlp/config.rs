@@ -8,6 +8,8 @@ use spanlite::report_diagnostic;
 
 /// The default endpoint of OTLP over HTTP.
 pub const DEFAULT_HTTP_ENDPOINT: &str = "http://localhost:4318/v1/traces";
+/// The default endpoint of OTLP over gRPC.
+pub const DEFAULT_GRPC_ENDPOINT: &str = "http://localhost:4317";
 
 /// The wire format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,6 +20,8 @@ pub enum Protocol {
     HttpProtobuf,
     /// `http/json`: OTLP/JSON over HTTP.
     HttpJson,
+    /// `grpc`: protobuf in `TraceService/Export` calls over HTTP/2.
+    Grpc,
 }
 
 impl Protocol {
@@ -25,6 +29,7 @@ impl Protocol {
         match self {
             Protocol::HttpProtobuf => "application/x-protobuf",
             Protocol::HttpJson => "application/json",
+            Protocol::Grpc => "application/grpc",
         }
     }
 }
@@ -93,7 +98,7 @@ impl OtlpConfig {
     /// | variable (the `_TRACES_` one wins) | default |
     /// |---|---|
     /// | `OTEL_EXPORTER_OTLP_ENDPOINT` (gets `v1/traces` appended), `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) | `http://localhost:4318/v1/traces` |
-    /// | `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` | `http/protobuf` (`http/json` too; `grpc` is not available yet) |
+    /// | `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` | `http/protobuf` (also `http/json`, `grpc`, whose endpoints are used as is, default `http://localhost:4317`) |
     /// | `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TRACES_HEADERS` | none (`k=v,...`, percent-encoded) |
     /// | `OTEL_EXPORTER_OTLP_COMPRESSION`, `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION` | none (`gzip`) |
     /// | `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` | 10000 ms |
@@ -117,24 +122,30 @@ impl OtlpConfig {
                 .or_else(|| get(&format!("OTEL_EXPORTER_OTLP_{suffix}")).map(|v| (v, false)))
         };
         let mut config = OtlpConfig::default();
-        if let Some((endpoint, per_signal)) = pick("ENDPOINT") {
-            config.endpoint = if per_signal {
-                endpoint
-            } else {
-                signal_endpoint(&endpoint)
-            };
-        }
         if let Some((protocol, _)) = pick("PROTOCOL") {
             match protocol.as_str() {
                 "http/protobuf" => config.protocol = Protocol::HttpProtobuf,
                 "http/json" => config.protocol = Protocol::HttpJson,
+                "grpc" => {
+                    config.protocol = Protocol::Grpc;
+                    config.endpoint = DEFAULT_GRPC_ENDPOINT.to_owned();
+                }
                 other => report_diagnostic(
                     "invalid_env_var",
                     format_args!(
-                        "OTEL_EXPORTER_OTLP_PROTOCOL={other:?} is not available (http/protobuf, http/json); using http/protobuf"
+                        "OTEL_EXPORTER_OTLP_PROTOCOL={other:?} is not grpc, http/protobuf or http/json; using http/protobuf"
                     ),
                 ),
             }
+        }
+        if let Some((endpoint, per_signal)) = pick("ENDPOINT") {
+            // gRPC names the service in the path itself: its endpoints are
+            // used as given; the generic HTTP one gets the traces path.
+            config.endpoint = if per_signal || config.protocol == Protocol::Grpc {
+                endpoint
+            } else {
+                signal_endpoint(&endpoint)
+            };
         }
         if let Some((compression, _)) = pick("COMPRESSION") {
             match compression.as_str() {
@@ -179,8 +190,12 @@ impl OtlpConfig {
         self
     }
 
-    /// The wire format.
+    /// The wire format. For gRPC, the endpoint is the collector's base URL
+    /// (`http://host:4317`).
     pub fn with_protocol(mut self, protocol: Protocol) -> Self {
+        if protocol == Protocol::Grpc && self.endpoint == DEFAULT_HTTP_ENDPOINT {
+            self.endpoint = DEFAULT_GRPC_ENDPOINT.to_owned();
+        }
         self.protocol = protocol;
         self
     }
@@ -350,6 +365,20 @@ mod tests {
                 ("team".into(), "core".into())
             ]
         );
+    }
+
+    #[test]
+    fn grpc_endpoints_are_used_as_given_with_their_own_default() {
+        let config = from(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+        assert_eq!(
+            (config.protocol(), config.endpoint()),
+            (Protocol::Grpc, DEFAULT_GRPC_ENDPOINT)
+        );
+        let config = from(&[
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+        ]);
+        assert_eq!(config.endpoint(), "http://c:4317");
     }
 
     #[test]

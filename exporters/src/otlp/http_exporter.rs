@@ -1,4 +1,5 @@
-//! OTLP over HTTP: encode, compress, POST, retry as the spec says.
+//! OTLP over HTTP (protobuf or JSON) and over gRPC: encode, compress,
+//! POST, retry as the spec says.
 
 use std::fmt;
 use std::io::Write as _;
@@ -10,7 +11,7 @@ use bytes::Bytes;
 use http::header::{
     HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
 };
-use http::{Request, Uri};
+use http::{HeaderMap, Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -18,6 +19,7 @@ use hyper_util::rt::TokioExecutor;
 use spanlite::{report_diagnostic, ExportError, SpanData, SpanExporter};
 
 use super::config::{Compression, OtlpConfig, Protocol};
+use super::grpc;
 use super::response::{self, PartialSuccess};
 use super::retry::{is_retryable_status, parse_retry_after, Backoff};
 use super::OtlpEncoder;
@@ -86,12 +88,15 @@ impl OtlpStats {
     }
 }
 
-/// Sends batches to an OTLP/HTTP collector (protobuf or JSON), on a private
-/// single-threaded runtime inside the calling (export) thread, so the
-/// application needs no async runtime. Retries 429, 502, 503, 504 and
-/// connection failures with exponential backoff and jitter, honours
-/// `Retry-After`, never past the export deadline; logs partial success
-/// without retrying.
+/// Sends batches to an OTLP collector over HTTP (protobuf or JSON) or gRPC
+/// (HTTP/2, `TraceService/Export`), on a private single-threaded runtime
+/// inside the calling (export) thread, so the application needs no async
+/// runtime. Retries what the spec says (HTTP 429, 502, 503, 504; gRPC
+/// CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE,
+/// DATA_LOSS, and RESOURCE_EXHAUSTED with RetryInfo; connection failures)
+/// with exponential backoff and jitter, honours `Retry-After` and
+/// RetryInfo, never past the export deadline; logs partial success without
+/// retrying.
 ///
 /// ```no_run
 /// use spanlite::{BatchSpanProcessor, TracerProvider};
@@ -129,8 +134,15 @@ impl OtlpHttpExporter {
     /// An exporter for `config`. Fails on an endpoint that is not an
     /// `http://` URL (TLS is not available yet).
     pub fn new(config: OtlpConfig) -> Result<OtlpHttpExporter, OtlpConfigError> {
-        let uri: Uri = config
-            .endpoint
+        let target = match config.protocol {
+            Protocol::Grpc => format!(
+                "{}{}",
+                config.endpoint.trim_end_matches('/'),
+                grpc::EXPORT_PATH
+            ),
+            _ => config.endpoint.clone(),
+        };
+        let uri: Uri = target
             .parse()
             .map_err(|e| OtlpConfigError(format!("endpoint {:?}: {e}", config.endpoint)))?;
         match uri.scheme_str() {
@@ -200,19 +212,23 @@ impl OtlpHttpExporter {
             Protocol::HttpJson => self.encoder.encode_json(spans, &mut self.body),
             _ => self.encoder.encode_protobuf(spans, &mut self.body),
         }
-        match self.config.compression {
-            Compression::Gzip => {
-                let mut gz = flate2::write::GzEncoder::new(
-                    Vec::with_capacity(self.body.len() / 4),
-                    flate2::Compression::default(),
-                );
-                gz.write_all(&self.body)
-                    .and_then(|()| gz.finish())
-                    .map(Bytes::from)
-                    .map_err(|e| ExportError::failed(format!("gzip: {e}")))
-            }
-            _ => Ok(Bytes::copy_from_slice(&self.body)),
-        }
+        let gzip = self.config.compression == Compression::Gzip;
+        let payload = if gzip {
+            let mut gz = flate2::write::GzEncoder::new(
+                Vec::with_capacity(self.body.len() / 4),
+                flate2::Compression::default(),
+            );
+            gz.write_all(&self.body)
+                .and_then(|()| gz.finish())
+                .map(Bytes::from)
+                .map_err(|e| ExportError::failed(format!("gzip: {e}")))?
+        } else {
+            Bytes::copy_from_slice(&self.body)
+        };
+        Ok(match self.config.protocol {
+            Protocol::Grpc => grpc::frame(&payload, gzip),
+            _ => payload,
+        })
     }
 
     /// Sends `spans`, splitting the batch while a request would exceed the
@@ -270,9 +286,14 @@ impl OtlpHttpExporter {
                 })?;
             self.runtime = Some(runtime);
         }
+        let http2 = self.config.protocol == Protocol::Grpc;
         let client = self
             .client
-            .get_or_insert_with(|| Client::builder(TokioExecutor::new()).build_http())
+            .get_or_insert_with(|| {
+                Client::builder(TokioExecutor::new())
+                    .http2_only(http2)
+                    .build_http()
+            })
             .clone();
         let attempt = Attempt {
             client,
@@ -320,7 +341,16 @@ impl Attempt<'_> {
         let mut builder = Request::post(self.uri.clone())
             .header(CONTENT_TYPE, self.protocol.content_type())
             .header(USER_AGENT, USER_AGENT_VALUE);
-        if self.compression == Compression::Gzip {
+        let gzip = self.compression == Compression::Gzip;
+        if self.protocol == Protocol::Grpc {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            builder = builder
+                .header("te", "trailers")
+                .header("grpc-timeout", format!("{}m", left.as_millis().max(1)));
+            if gzip {
+                builder = builder.header("grpc-encoding", "gzip");
+            }
+        } else if gzip {
             builder = builder.header(CONTENT_ENCODING, "gzip");
         }
         for (name, value) in self.headers {
@@ -364,7 +394,36 @@ impl Attempt<'_> {
                         .get(RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    let body = self.read(response.into_body()).await;
+                    let headers = response.headers().clone();
+                    let (body, trailers) = self.read(response.into_body()).await;
+                    if self.protocol == Protocol::Grpc && status.is_success() {
+                        let Some(grpc_status) = grpc::status(&headers, trailers.as_ref()) else {
+                            OtlpStats::bump(&self.stats.failed_status, 1);
+                            return Err(ExportError::failed("gRPC answer without grpc-status"));
+                        };
+                        if grpc_status.code == 0 {
+                            return Ok(grpc::partial_success(&body).unwrap_or_default());
+                        }
+                        if !grpc::is_retryable(&grpc_status) {
+                            OtlpStats::bump(&self.stats.failed_status, 1);
+                            return Err(ExportError::failed(format!(
+                                "gRPC status {} (not retryable): {}",
+                                grpc_status.code, grpc_status.message
+                            )));
+                        }
+                        let delay = grpc_status
+                            .retry_delay
+                            .unwrap_or_else(|| self.backoff.next_delay());
+                        if Instant::now() + delay >= self.deadline {
+                            OtlpStats::bump(&self.stats.failed_status, 1);
+                            return Err(ExportError::failed(format!(
+                                "gRPC status {}; the next try ({delay:?}) would pass the export deadline",
+                                grpc_status.code
+                            )));
+                        }
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
                     if status.is_success() {
                         let partial = match self.protocol {
                             Protocol::HttpJson => response::from_json(&body),
@@ -394,14 +453,17 @@ impl Attempt<'_> {
         }
     }
 
-    /// The response body, up to the size limit and the deadline; what
-    /// cannot be read is treated as empty.
-    async fn read(&self, body: hyper::body::Incoming) -> Bytes {
+    /// The response body and trailers, up to the size limit and the
+    /// deadline; what cannot be read is treated as empty.
+    async fn read(&self, body: hyper::body::Incoming) -> (Bytes, Option<HeaderMap>) {
         let left = self.deadline.saturating_duration_since(Instant::now());
         let collect = Limited::new(body, MAX_RESPONSE_BYTES).collect();
         match tokio::time::timeout(left, collect).await {
-            Ok(Ok(collected)) => collected.to_bytes(),
-            _ => Bytes::new(),
+            Ok(Ok(collected)) => {
+                let trailers = collected.trailers().cloned();
+                (collected.to_bytes(), trailers)
+            }
+            _ => (Bytes::new(), None),
         }
     }
 }

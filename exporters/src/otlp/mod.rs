@@ -4,6 +4,7 @@
 mod config;
 mod encoder;
 mod group;
+mod grpc;
 mod http_exporter;
 mod init;
 mod json;
@@ -11,7 +12,7 @@ mod proto;
 mod response;
 mod retry;
 
-pub use config::{Compression, OtlpConfig, Protocol, DEFAULT_HTTP_ENDPOINT};
+pub use config::{Compression, OtlpConfig, Protocol, DEFAULT_GRPC_ENDPOINT, DEFAULT_HTTP_ENDPOINT};
 pub use encoder::OtlpEncoder;
 pub use http_exporter::{OtlpConfigError, OtlpHttpExporter, OtlpStats};
 pub use init::init;
