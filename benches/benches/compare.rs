@@ -7,11 +7,12 @@
 // criterion_group! generates public functions without docs.
 #![allow(missing_docs)]
 
+use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use spanlite_benches::spanlite_peer::{self, Sampling};
-use spanlite_benches::{fastrace_peer, otel_peer};
+use spanlite_benches::{fastrace_peer, otel_peer, propagation, sampling};
 
 fn span_root_3_attrs(c: &mut Criterion) {
     let mut group = c.benchmark_group("span_root_3_attrs");
@@ -137,6 +138,83 @@ fn otlp_encode_512(c: &mut Criterion) {
     group.finish();
 }
 
+/// One head-sampling decision for a span about to start; the trace id
+/// changes every iteration.
+fn sampler_decision(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sampler_decision");
+    let root = spanlite::Context::new();
+    let otel_root = opentelemetry::Context::new();
+    let remote = sampling::spanlite_remote_parent();
+    let otel_remote = sampling::otel_remote_parent();
+
+    let ratio = sampling::spanlite_ratio();
+    let mut i = 0u64;
+    group.bench_function("spanlite_ratio", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            sampling::spanlite_decide(black_box(&ratio), black_box(&root), black_box(i))
+        })
+    });
+    let otel_ratio = sampling::otel_ratio();
+    group.bench_function("opentelemetry_sdk_ratio", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            sampling::otel_decide(black_box(&otel_ratio), black_box(&otel_root), black_box(i))
+        })
+    });
+
+    let parent_based = sampling::spanlite_parent_based();
+    group.bench_function("spanlite_parentbased", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            sampling::spanlite_decide(black_box(&parent_based), black_box(&remote), black_box(i))
+        })
+    });
+    let otel_parent_based = sampling::otel_parent_based();
+    group.bench_function("opentelemetry_sdk_parentbased", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            sampling::otel_decide(
+                black_box(&otel_parent_based),
+                black_box(&otel_remote),
+                black_box(i),
+            )
+        })
+    });
+
+    let rule_based = sampling::spanlite_rule_based();
+    group.bench_function("spanlite_rule_based", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            sampling::spanlite_decide(black_box(&rule_based), black_box(&root), black_box(i))
+        })
+    });
+    group.finish();
+}
+
+/// W3C Trace Context + Baggage: inject into a fresh `http::HeaderMap` and
+/// extract from it.
+fn propagation_inject_extract(c: &mut Criterion) {
+    let mut group = c.benchmark_group("propagation_inject_extract");
+    let propagator = propagation::spanlite_propagator();
+    let cx = propagation::spanlite_context();
+    group.bench_function("spanlite", |b| {
+        b.iter(|| propagation::spanlite_round_trip(black_box(&propagator), black_box(&cx)))
+    });
+    let otel_propagator = propagation::otel_propagator();
+    let otel_cx = propagation::otel_context();
+    group.bench_function("opentelemetry_sdk", |b| {
+        b.iter(|| propagation::otel_round_trip(black_box(&otel_propagator), black_box(&otel_cx)))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = decisions;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = sampler_decision, propagation_inject_extract
+}
+
 criterion_group! {
     name = encoding;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
@@ -148,4 +226,4 @@ criterion_group! {
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     targets = span_root_3_attrs, span_child_3_attrs, span_unsampled, span_ratio_1pct, span_root_3_attrs_2threads
 }
-criterion_main!(spans, encoding);
+criterion_main!(spans, encoding, decisions);

@@ -4,7 +4,9 @@
 
 pub mod fastrace_peer;
 pub mod otel_peer;
+pub mod propagation;
 pub mod rss;
+pub mod sampling;
 pub mod spanlite_peer;
 
 /// The three attributes every benchmark span gets: a string, an i64, a bool.

@@ -4,14 +4,36 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::{Extractor, Injector, Values};
 
+/// The names spanlite's propagators use, made once at compile time. A name
+/// parsed from a `&str` is validated on every call and, not being a
+/// standard HTTP header, copied into a new allocation on every `set`.
+static KNOWN: [HeaderName; 10] = [
+    HeaderName::from_static("traceparent"),
+    HeaderName::from_static("tracestate"),
+    HeaderName::from_static("baggage"),
+    HeaderName::from_static("b3"),
+    HeaderName::from_static("x-b3-traceid"),
+    HeaderName::from_static("x-b3-spanid"),
+    HeaderName::from_static("x-b3-parentspanid"),
+    HeaderName::from_static("x-b3-sampled"),
+    HeaderName::from_static("x-b3-flags"),
+    HeaderName::from_static("uber-trace-id"),
+];
+
+/// The ready-made name for `key`, when it is one of [`KNOWN`] as written.
+fn known(key: &str) -> Option<&'static HeaderName> {
+    KNOWN.iter().find(|name| name.as_str() == key)
+}
+
 /// A key that is not a valid header name, or a value that is not a valid
 /// header value, is skipped: the header is not set.
 impl Injector for HeaderMap {
     fn set(&mut self, key: &str, value: String) {
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(key.as_bytes()),
-            HeaderValue::try_from(value),
-        ) else {
+        let name = match known(key) {
+            Some(name) => Ok(name.clone()),
+            None => HeaderName::from_bytes(key.as_bytes()),
+        };
+        let (Ok(name), Ok(value)) = (name, HeaderValue::try_from(value)) else {
             return;
         };
         self.insert(name, value);
@@ -25,7 +47,10 @@ impl Extractor for HeaderMap {
     }
 
     fn get_all(&self, key: &str) -> Values<'_> {
-        Values::header(HeaderMap::get_all(self, key).iter())
+        match known(key) {
+            Some(name) => Values::header(HeaderMap::get_all(self, name).iter()),
+            None => Values::header(HeaderMap::get_all(self, key).iter()),
+        }
     }
 
     fn keys(&self) -> Vec<&str> {
@@ -80,6 +105,22 @@ mod tests {
         let all: Vec<&str> = Extractor::get_all(&headers, "x-b3-traceid").collect();
         assert_eq!(all, ["new"]);
         assert_eq!(Extractor::keys(&headers), ["x-b3-traceid"]);
+    }
+
+    #[test]
+    fn known_names_are_valid_lowercase_header_names() {
+        for name in &KNOWN {
+            let parsed = HeaderName::from_bytes(name.as_str().as_bytes()).unwrap();
+            assert_eq!(&parsed, name);
+            assert_eq!(known(name.as_str()), Some(name));
+        }
+        let mut headers = HeaderMap::new();
+        headers.set("traceparent", "a".to_owned());
+        headers.set("TRACEPARENT", "b".to_owned());
+        assert_eq!(
+            Extractor::get_all(&headers, "traceparent").collect::<Vec<_>>(),
+            ["b"]
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::ot_entry::{randomness, replace_ot, OtEntry};
-use crate::{AlwaysOff, AlwaysOn, Sampler, SamplingParams, SamplingResult};
+use crate::{AlwaysOff, AlwaysOn, Sampler, SamplingDecision, SamplingParams, SamplingResult};
 
 /// Samples as the parent did, with a delegate for each of the spec's five
 /// cases. Defaults: remote sampled parent -> AlwaysOn, remote not-sampled ->
@@ -26,6 +26,14 @@ pub struct ParentBased {
     remote_parent_not_sampled: Arc<dyn Sampler>,
     local_parent_sampled: Arc<dyn Sampler>,
     local_parent_not_sampled: Arc<dyn Sampler>,
+    /// Which parent cases still have their default delegate (bits from
+    /// [`case_bit`]): those follow the parent's flag without a call.
+    defaults: u8,
+}
+
+/// The bit of a parent case in [`ParentBased::defaults`].
+fn case_bit(remote: bool, sampled: bool) -> u8 {
+    1 << (u8::from(remote) * 2 + u8::from(sampled))
 }
 
 impl ParentBased {
@@ -37,30 +45,35 @@ impl ParentBased {
             remote_parent_not_sampled: Arc::new(AlwaysOff),
             local_parent_sampled: Arc::new(AlwaysOn),
             local_parent_not_sampled: Arc::new(AlwaysOff),
+            defaults: 0b1111,
         }
     }
 
     /// Replaces the delegate for a sampled remote parent.
     pub fn with_remote_parent_sampled(mut self, sampler: impl Sampler + 'static) -> Self {
         self.remote_parent_sampled = Arc::new(sampler);
+        self.defaults &= !case_bit(true, true);
         self
     }
 
     /// Replaces the delegate for a remote parent that is not sampled.
     pub fn with_remote_parent_not_sampled(mut self, sampler: impl Sampler + 'static) -> Self {
         self.remote_parent_not_sampled = Arc::new(sampler);
+        self.defaults &= !case_bit(true, false);
         self
     }
 
     /// Replaces the delegate for a sampled local parent.
     pub fn with_local_parent_sampled(mut self, sampler: impl Sampler + 'static) -> Self {
         self.local_parent_sampled = Arc::new(sampler);
+        self.defaults &= !case_bit(false, true);
         self
     }
 
     /// Replaces the delegate for a local parent that is not sampled.
     pub fn with_local_parent_not_sampled(mut self, sampler: impl Sampler + 'static) -> Self {
         self.local_parent_not_sampled = Arc::new(sampler);
+        self.defaults &= !case_bit(false, false);
         self
     }
 
@@ -80,6 +93,25 @@ impl ParentBased {
 
 impl Sampler for ParentBased {
     fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
+        let span = params.parent.span();
+        let parent = span.span_context();
+        let bit = case_bit(parent.is_remote(), parent.is_sampled());
+        if parent.is_valid() && self.defaults & bit != 0 {
+            // What the default AlwaysOn / AlwaysOff delegate would answer,
+            // without the dynamic call and the copy of its result.
+            let decision = if parent.is_sampled() {
+                SamplingDecision::RecordAndSample
+            } else {
+                SamplingDecision::Drop
+            };
+            let trace_state = parent.trace_state();
+            let result = SamplingResult::with_parts(decision, Vec::new(), trace_state.clone());
+            if trace_state.is_empty() || !parent.is_sampled() {
+                // Nothing to erase; skipping the call also skips two copies.
+                return result;
+            }
+            return erase_inconsistent_threshold(result, params);
+        }
         erase_inconsistent_threshold(self.delegate(params).should_sample(params), params)
     }
 

@@ -1,7 +1,7 @@
 //! Sample a fixed fraction of traces, decided by the trace id alone.
 
 use crate::ot_entry::{randomness, OtEntry};
-use crate::threshold::{probability_to_threshold, DEFAULT_PRECISION};
+use crate::threshold::{probability_to_threshold, trace_id_randomness, DEFAULT_PRECISION};
 use crate::{Sampler, SamplingDecision, SamplingParams, SamplingResult};
 
 /// Samples `ratio` of traces: a span is sampled when its randomness is at
@@ -53,17 +53,25 @@ impl TraceIdRatioBased {
 
 impl Sampler for TraceIdRatioBased {
     fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
+        let parent_state = params.parent.span().span_context().trace_state();
         let sampled = self.threshold.is_some_and(|threshold| {
-            let parent_state = params.parent.span().span_context().trace_state();
-            let entry = OtEntry::from_trace_state(parent_state);
-            randomness(params.trace_id, entry.as_ref()) >= threshold
+            // Most parents carry no trace state: skip looking for an `rv`.
+            let random = if parent_state.is_empty() {
+                trace_id_randomness(params.trace_id)
+            } else {
+                randomness(
+                    params.trace_id,
+                    OtEntry::from_trace_state(parent_state).as_ref(),
+                )
+            };
+            random >= threshold
         });
         let decision = if sampled {
             SamplingDecision::RecordAndSample
         } else {
             SamplingDecision::Drop
         };
-        SamplingResult::new(decision, params)
+        SamplingResult::with_parts(decision, Vec::new(), parent_state.clone())
     }
 
     fn description(&self) -> String {

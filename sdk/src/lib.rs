@@ -58,6 +58,7 @@ pub use id_generator::{IdGenerator, RandomIdGenerator};
 pub use instrumentation_scope::InstrumentationScope;
 pub use processor::{
     BatchConfig, BatchSpanProcessor, OverflowPolicy, SimpleSpanProcessor, SpanProcessor,
+    TailPolicy, TailSamplingBuilder, TailSamplingProcessor, TailSamplingStats, TraceView,
 };
 pub use resource::{Resource, ResourceBuilder, SERVICE_NAME};
 pub use span::Span;

@@ -12,6 +12,7 @@ pub struct PipelineStats {
     pub(crate) dropped_queue_full: u64,
     pub(crate) dropped_export_failed: u64,
     pub(crate) dropped_shutdown: u64,
+    pub(crate) dropped_tail_sampling: u64,
     pub(crate) queued: u64,
 }
 
@@ -28,7 +29,10 @@ impl PipelineStats {
 
     /// Spans lost for any reason.
     pub fn dropped(&self) -> u64 {
-        self.dropped_queue_full + self.dropped_export_failed + self.dropped_shutdown
+        self.dropped_queue_full
+            + self.dropped_export_failed
+            + self.dropped_shutdown
+            + self.dropped_tail_sampling
     }
 
     /// Spans dropped because their thread's buffer was full.
@@ -44,6 +48,13 @@ impl PipelineStats {
     /// Spans that ended after shutdown or were still queued when it ended.
     pub fn dropped_shutdown(&self) -> u64 {
         self.dropped_shutdown
+    }
+
+    /// Spans of traces a
+    /// [`TailSamplingProcessor`](crate::TailSamplingProcessor) decided not
+    /// to keep.
+    pub fn dropped_tail_sampling(&self) -> u64 {
+        self.dropped_tail_sampling
     }
 
     /// Spans waiting in buffers or in an export under way.
@@ -62,6 +73,7 @@ impl Add for PipelineStats {
             dropped_queue_full: self.dropped_queue_full + o.dropped_queue_full,
             dropped_export_failed: self.dropped_export_failed + o.dropped_export_failed,
             dropped_shutdown: self.dropped_shutdown + o.dropped_shutdown,
+            dropped_tail_sampling: self.dropped_tail_sampling + o.dropped_tail_sampling,
             queued: self.queued + o.queued,
         }
     }

@@ -4,6 +4,7 @@ mod batch;
 mod batch_config;
 mod ring;
 mod simple;
+mod tail_sampling;
 mod thread_buffer;
 
 use std::fmt;
@@ -14,6 +15,9 @@ use crate::{Context, PipelineError, PipelineStats, Span, SpanData};
 pub use batch::BatchSpanProcessor;
 pub use batch_config::{BatchConfig, OverflowPolicy};
 pub use simple::SimpleSpanProcessor;
+pub use tail_sampling::{
+    TailPolicy, TailSamplingBuilder, TailSamplingProcessor, TailSamplingStats, TraceView,
+};
 pub(crate) use thread_buffer::refill_pool;
 
 /// Hooks called when recording spans start and end. Several processors on
