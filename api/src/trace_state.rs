@@ -146,7 +146,7 @@ impl TraceState {
         let mut count = members.len();
         let fits = |total: usize, count: usize| total + count.saturating_sub(1) <= MAX_HEADER_LEN;
         if fits(total, count) {
-            return self.to_string();
+            return join(members.iter(), ",", "=");
         }
 
         let mut keep = vec![true; members.len()];
@@ -193,11 +193,19 @@ impl TraceState {
 }
 
 fn join<'a>(
-    members: impl Iterator<Item = &'a (String, String)>,
+    members: impl Iterator<Item = &'a (String, String)> + Clone,
     entry_delimiter: &str,
     kv_delimiter: &str,
 ) -> String {
-    let mut out = String::new();
+    // One allocation of the exact size: this runs on every injected header.
+    let len: usize = members
+        .clone()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            k.len() + kv_delimiter.len() + v.len() + if i > 0 { entry_delimiter.len() } else { 0 }
+        })
+        .sum();
+    let mut out = String::with_capacity(len);
     for (i, (key, value)) in members.enumerate() {
         if i > 0 {
             out.push_str(entry_delimiter);
