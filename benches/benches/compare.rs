@@ -215,10 +215,28 @@ criterion_group! {
     targets = sampler_decision, propagation_inject_extract
 }
 
+fn tracing_bridge_span(c: &mut Criterion) {
+    use spanlite_benches::tracing_bridge;
+    let mut group = c.benchmark_group("tracing_bridge_span");
+    let (dispatch, _provider) = tracing_bridge::spanlite_dispatch();
+    tracing::dispatcher::with_default(&dispatch, || {
+        group.bench_function("spanlite", |b| {
+            b.iter(tracing_bridge::span_with_three_fields)
+        });
+    });
+    let (dispatch, _otel_provider) = tracing_bridge::otel_dispatch();
+    tracing::dispatcher::with_default(&dispatch, || {
+        group.bench_function("tracing_opentelemetry", |b| {
+            b.iter(tracing_bridge::span_with_three_fields)
+        });
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = encoding;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
-    targets = otlp_encode_512
+    targets = otlp_encode_512, tracing_bridge_span
 }
 
 criterion_group! {

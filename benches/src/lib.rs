@@ -8,6 +8,7 @@ pub mod propagation;
 pub mod rss;
 pub mod sampling;
 pub mod spanlite_peer;
+pub mod tracing_bridge;
 
 /// The three attributes every benchmark span gets: a string, an i64, a bool.
 pub const ROUTE: &str = "/api/products/{id}";

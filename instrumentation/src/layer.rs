@@ -69,10 +69,11 @@ where
             .unwrap_or_else(Context::current);
         let mut recorded = Recorded::default();
         attrs.record(&mut recorded);
-        let name = recorded
-            .name
-            .take()
-            .unwrap_or_else(|| attrs.metadata().name().to_owned());
+        // The callsite's name is static: borrowed, not copied.
+        let name: spanlite::StringValue = match recorded.name.take() {
+            Some(name) => name.into(),
+            None => attrs.metadata().name().into(),
+        };
         let mut started = self
             .tracer
             .span_builder(name)
