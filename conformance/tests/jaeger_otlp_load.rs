@@ -1,6 +1,6 @@
-//! 100,000 spans through the batch processor and OTLP/HTTP protobuf into a
-//! real Jaeger v2: none is lost on the way, by spanlite's count and by
-//! Jaeger's.
+//! 100,000 spans through the batch processor and each OTLP transport
+//! (HTTP/protobuf, HTTP/JSON, gRPC) into a real Jaeger v2: none is lost on
+//! the way, by spanlite's count and by Jaeger's.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -16,13 +16,31 @@ const SPANS_PER_TRACE: usize = 100;
 const SPANS: u64 = (TRACES * SPANS_PER_TRACE) as u64;
 
 #[test]
-fn a_hundred_thousand_spans_reach_jaeger_and_none_is_dropped() {
+fn a_hundred_thousand_spans_reach_jaeger_over_http_protobuf_and_none_is_dropped() {
+    load(Protocol::HttpProtobuf);
+}
+
+#[test]
+fn a_hundred_thousand_spans_reach_jaeger_over_http_json_and_none_is_dropped() {
+    load(Protocol::HttpJson);
+}
+
+#[test]
+fn a_hundred_thousand_spans_reach_jaeger_over_grpc_and_none_is_dropped() {
+    load(Protocol::Grpc);
+}
+
+fn load(protocol: Protocol) {
     let jaeger = Jaeger::start()
         .unwrap_or_else(|e| panic!("Jaeger v2 is needed for this test and did not start:\n{e}"));
+    let endpoint = match protocol {
+        Protocol::Grpc => jaeger.otlp_grpc_endpoint(),
+        _ => jaeger.otlp_http_endpoint(),
+    };
     let exporter = OtlpHttpExporter::new(
         OtlpConfig::new()
-            .with_endpoint(jaeger.otlp_http_endpoint())
-            .with_protocol(Protocol::HttpProtobuf)
+            .with_endpoint(endpoint)
+            .with_protocol(protocol)
             .with_timeout(Duration::from_secs(30)),
     )
     .unwrap();
@@ -93,7 +111,7 @@ fn a_hundred_thousand_spans_reach_jaeger_and_none_is_dropped() {
     }
     assert_eq!(stored as u64, SPANS);
     eprintln!(
-        "{SPANS} spans: produced in {produced:?}, flushed after {flushed:?}, counted in Jaeger after {:?}; {} requests, {} retries",
+        "{protocol:?}: {SPANS} spans: produced in {produced:?}, flushed after {flushed:?}, counted in Jaeger after {:?}; {} requests, {} retries",
         started.elapsed(),
         otlp.requests(),
         otlp.retries()
