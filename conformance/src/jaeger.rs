@@ -47,6 +47,7 @@ const WATCHDOG: &str = "read -r _ ; kill -KILL \"$1\" 2>/dev/null ; rm -rf \"$2\
 /// ```
 #[derive(Debug)]
 pub struct Jaeger {
+    binary: PathBuf,
     process: Child,
     watchdog: Child,
     dir: PathBuf,
@@ -99,51 +100,15 @@ impl Jaeger {
                 return Err(StartError::Other(e));
             }
         };
-        let process = match Command::new(binary)
-            .arg("--config")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-        {
-            Ok(process) => process,
-            Err(e) => {
+        let (process, watchdog) = match spawn(binary, &config, out, err, &dir) {
+            Ok(children) => children,
+            Err(why) => {
                 let _ = fs::remove_dir_all(&dir);
-                return Err(StartError::Other(HarnessError::start(format!(
-                    "cannot run {}: {e}",
-                    binary.display()
-                ))));
-            }
-        };
-        let watchdog = Command::new("sh")
-            .arg("-c")
-            .arg(WATCHDOG)
-            .arg("spanlite-jaeger-watchdog")
-            .arg(process.id().to_string())
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        let watchdog = match watchdog {
-            Ok(watchdog) => watchdog,
-            Err(e) => {
-                let mut process = process;
-                let _ = process.kill();
-                let _ = process.wait();
-                let _ = fs::remove_dir_all(&dir);
-                let why = if e.kind() == ErrorKind::NotFound {
-                    HarnessError::prerequisite(
-                        "`sh` is not on PATH; it guards against orphaned Jaeger processes",
-                    )
-                } else {
-                    HarnessError::io("starting the watchdog shell", e)
-                };
                 return Err(StartError::Other(why));
             }
         };
         let mut jaeger = Jaeger {
+            binary: binary.to_path_buf(),
             process,
             watchdog,
             dir,
@@ -195,6 +160,35 @@ impl Jaeger {
                 self.log_tail(LOG_TAIL_LINES)
             ))),
         }
+    }
+
+    /// Kills the Jaeger process, as a crash would: what it stored is gone
+    /// (memory storage) and its ports refuse connections until
+    /// [`Jaeger::restart`].
+    pub fn kill(&mut self) {
+        // The watchdog goes first, so it can never signal a reused pid.
+        let _ = self.watchdog.kill();
+        let _ = self.watchdog.wait();
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+
+    /// Starts Jaeger again with the same configuration and ports, and waits
+    /// until it is ready.
+    pub fn restart(&mut self) -> Result<(), HarnessError> {
+        self.kill();
+        let config = self.dir.join("config.yaml");
+        let out = fs::OpenOptions::new()
+            .append(true)
+            .open(&self.log)
+            .map_err(|e| HarnessError::io(format!("opening {}", self.log.display()), e))?;
+        let err = out
+            .try_clone()
+            .map_err(|e| HarnessError::io("duplicating the log file handle", e))?;
+        let (process, watchdog) = spawn(&self.binary, &config, out, err, &self.dir)?;
+        self.process = process;
+        self.watchdog = watchdog;
+        self.wait_until_ready()
     }
 
     /// The OTLP/HTTP traces endpoint, `http://127.0.0.1:<port>/v1/traces`.
@@ -312,6 +306,50 @@ impl Drop for Jaeger {
         let _ = self.process.kill();
         let _ = self.process.wait();
         let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Starts `binary --config <config>` with its output in the log, and the
+/// watchdog that kills it (and removes `dir`) if the test process dies
+/// without dropping the fixture.
+fn spawn(
+    binary: &Path,
+    config: &Path,
+    out: File,
+    err: File,
+    dir: &Path,
+) -> Result<(Child, Child), HarnessError> {
+    let mut process = Command::new(binary)
+        .arg("--config")
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| HarnessError::start(format!("cannot run {}: {e}", binary.display())))?;
+    let watchdog = Command::new("sh")
+        .arg("-c")
+        .arg(WATCHDOG)
+        .arg("spanlite-jaeger-watchdog")
+        .arg(process.id().to_string())
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    match watchdog {
+        Ok(watchdog) => Ok((process, watchdog)),
+        Err(e) => {
+            let _ = process.kill();
+            let _ = process.wait();
+            Err(if e.kind() == ErrorKind::NotFound {
+                HarnessError::prerequisite(
+                    "`sh` is not on PATH; it guards against orphaned Jaeger processes",
+                )
+            } else {
+                HarnessError::io("starting the watchdog shell", e)
+            })
+        }
     }
 }
 
