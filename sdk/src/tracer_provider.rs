@@ -44,11 +44,21 @@ impl ProviderInner {
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return Err(PipelineError::already_shutdown());
         }
-        let deadline = Instant::now() + timeout;
+        self.each_processor(timeout, |p, left| p.shutdown(left))
+    }
+
+    /// Runs `f` on every processor, each with what is left of `timeout`;
+    /// returns the first error after all have run.
+    fn each_processor(
+        &self,
+        timeout: Duration,
+        f: impl Fn(&dyn SpanProcessor, Duration) -> Result<(), PipelineError>,
+    ) -> Result<(), PipelineError> {
+        let deadline = Instant::now().checked_add(timeout);
         let mut result = Ok(());
         for processor in &self.processors {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if let Err(e) = processor.shutdown(left) {
+            let left = deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));
+            if let Err(e) = f(&**processor, left) {
                 result = result.and(Err(e));
             }
         }
@@ -127,15 +137,7 @@ impl TracerProvider {
         if inner.shut_down.load(Ordering::Acquire) {
             return Err(PipelineError::already_shutdown());
         }
-        let deadline = Instant::now() + timeout;
-        let mut result = Ok(());
-        for processor in &inner.processors {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if let Err(e) = processor.force_flush(left) {
-                result = result.and(Err(e));
-            }
-        }
-        result
+        inner.each_processor(timeout, |p, left| p.force_flush(left))
     }
 
     /// Flushes and shuts every processor down, once; returns within

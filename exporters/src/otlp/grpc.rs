@@ -8,7 +8,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use http::HeaderMap;
 use prost::encoding::{decode_key, decode_varint, WireType};
 
-use super::response::{self, PartialSuccess};
+use super::response::{self, skip, PartialSuccess};
 
 /// The method path, after the endpoint's own path.
 pub(crate) const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -92,21 +92,6 @@ fn take_bytes<'a>(buf: &mut &'a [u8]) -> Option<&'a [u8]> {
     let (bytes, rest) = (buf.get(..len)?, buf.get(len..)?);
     *buf = rest;
     Some(bytes)
-}
-
-fn skip(wire: WireType, buf: &mut &[u8]) -> Option<()> {
-    match wire {
-        WireType::Varint => {
-            decode_varint(buf).ok()?;
-        }
-        WireType::SixtyFourBit => *buf = buf.get(8..)?,
-        WireType::ThirtyTwoBit => *buf = buf.get(4..)?,
-        WireType::LengthDelimited => {
-            take_bytes(buf)?;
-        }
-        _ => return None,
-    }
-    Some(())
 }
 
 /// `google.rpc.Status { details = 3: repeated Any { type_url = 1, value = 2 } }`

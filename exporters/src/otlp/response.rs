@@ -47,7 +47,8 @@ pub(crate) fn from_protobuf(mut body: &[u8]) -> Option<PartialSuccess> {
     Some(out)
 }
 
-fn skip(wire: WireType, buf: &mut &[u8]) -> Option<()> {
+/// Skips one field's value of wire type `wire`.
+pub(crate) fn skip(wire: WireType, buf: &mut &[u8]) -> Option<()> {
     match wire {
         WireType::Varint => {
             decode_varint(buf).ok()?;

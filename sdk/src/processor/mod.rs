@@ -49,46 +49,32 @@ pub trait SpanProcessor: Send + Sync + fmt::Debug {
     }
 }
 
-impl<P: SpanProcessor + ?Sized> SpanProcessor for std::sync::Arc<P> {
-    fn on_start(&self, span: &mut Span, parent: &Context) {
-        (**self).on_start(span, parent)
-    }
+/// A processor behind a pointer is a processor.
+macro_rules! forward_processor {
+    ($($pointer:ident)::+) => {
+        impl<P: SpanProcessor + ?Sized> SpanProcessor for $($pointer)::+<P> {
+            fn on_start(&self, span: &mut Span, parent: &Context) {
+                (**self).on_start(span, parent)
+            }
 
-    fn on_end(&self, span: &SpanData) {
-        (**self).on_end(span)
-    }
+            fn on_end(&self, span: &SpanData) {
+                (**self).on_end(span)
+            }
 
-    fn force_flush(&self, timeout: Duration) -> Result<(), PipelineError> {
-        (**self).force_flush(timeout)
-    }
+            fn force_flush(&self, timeout: Duration) -> Result<(), PipelineError> {
+                (**self).force_flush(timeout)
+            }
 
-    fn shutdown(&self, timeout: Duration) -> Result<(), PipelineError> {
-        (**self).shutdown(timeout)
-    }
+            fn shutdown(&self, timeout: Duration) -> Result<(), PipelineError> {
+                (**self).shutdown(timeout)
+            }
 
-    fn stats(&self) -> Option<PipelineStats> {
-        (**self).stats()
-    }
+            fn stats(&self) -> Option<PipelineStats> {
+                (**self).stats()
+            }
+        }
+    };
 }
 
-impl<P: SpanProcessor + ?Sized> SpanProcessor for Box<P> {
-    fn on_start(&self, span: &mut Span, parent: &Context) {
-        (**self).on_start(span, parent)
-    }
-
-    fn on_end(&self, span: &SpanData) {
-        (**self).on_end(span)
-    }
-
-    fn force_flush(&self, timeout: Duration) -> Result<(), PipelineError> {
-        (**self).force_flush(timeout)
-    }
-
-    fn shutdown(&self, timeout: Duration) -> Result<(), PipelineError> {
-        (**self).shutdown(timeout)
-    }
-
-    fn stats(&self) -> Option<PipelineStats> {
-        (**self).stats()
-    }
-}
+forward_processor!(std::sync::Arc);
+forward_processor!(Box);
