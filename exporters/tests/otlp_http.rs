@@ -258,6 +258,20 @@ fn a_retry_after_past_the_deadline_gives_up_without_waiting() {
 }
 
 #[test]
+fn an_absurd_retry_after_is_refused_without_waiting_or_panicking() {
+    let huge = u64::MAX.to_string();
+    let collector = Collector::start(vec![Reply::Status(
+        503,
+        vec![("retry-after", huge)],
+        vec![],
+    )]);
+    let mut exporter = exporter(collector.endpoint());
+    let started = Instant::now();
+    assert!(exporter.export(&spans(1), deadline(2000)).is_err());
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
 fn a_400_is_not_retried_and_the_batch_is_counted_as_failed() {
     let collector = Collector::start(vec![Reply::Status(400, vec![], b"bad request".to_vec())]);
     let mut exporter = exporter(collector.endpoint());

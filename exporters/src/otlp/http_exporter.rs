@@ -323,6 +323,14 @@ impl OtlpHttpExporter {
     }
 }
 
+/// Whether waiting `delay` from now would reach `deadline` (a delay too
+/// large to add, say a hostile `Retry-After`, does).
+fn passes(deadline: Instant, delay: Duration) -> bool {
+    Instant::now()
+        .checked_add(delay)
+        .is_none_or(|at| at >= deadline)
+}
+
 /// One export: the request and its retries.
 struct Attempt<'a> {
     client: Client<HttpConnector, Full<Bytes>>,
@@ -381,7 +389,7 @@ impl Attempt<'_> {
                 }
                 Ok(Err(e)) => {
                     let delay = self.backoff.next_delay();
-                    if Instant::now() + delay >= self.deadline {
+                    if passes(self.deadline, delay) {
                         OtlpStats::bump(&self.stats.failed_connection, 1);
                         return Err(ExportError::failed(format!("collector unreachable: {e}")));
                     }
@@ -414,7 +422,7 @@ impl Attempt<'_> {
                         let delay = grpc_status
                             .retry_delay
                             .unwrap_or_else(|| self.backoff.next_delay());
-                        if Instant::now() + delay >= self.deadline {
+                        if passes(self.deadline, delay) {
                             OtlpStats::bump(&self.stats.failed_status, 1);
                             return Err(ExportError::failed(format!(
                                 "gRPC status {}; the next try ({delay:?}) would pass the export deadline",
@@ -440,7 +448,7 @@ impl Attempt<'_> {
                         )));
                     }
                     let delay = retry_after.unwrap_or_else(|| self.backoff.next_delay());
-                    if Instant::now() + delay >= self.deadline {
+                    if passes(self.deadline, delay) {
                         OtlpStats::bump(&self.stats.failed_status, 1);
                         return Err(ExportError::failed(format!(
                             "HTTP {status}; the next try ({delay:?}) would pass the export deadline"
