@@ -88,27 +88,18 @@ impl TextMapPropagator for B3Propagator {
         if !span_context.is_valid() {
             return;
         }
-        let mut trace_id = [0u8; 32];
-        let mut span_id = [0u8; 16];
-        span_context.trace_id().write_hex(&mut trace_id);
-        span_context.span_id().write_hex(&mut span_id);
-        // Both buffers hold ASCII hex digits only.
-        let (Ok(trace_id), Ok(span_id)) = (
-            std::str::from_utf8(&trace_id),
-            std::str::from_utf8(&span_id),
-        ) else {
-            return;
-        };
-        let sampled = if span_context.is_sampled() { "1" } else { "0" };
+        hex_id::with_hex_ids(span_context, |trace_id, span_id| {
+            let sampled = if span_context.is_sampled() { "1" } else { "0" };
 
-        if self.encoding != B3Encoding::MultipleHeaders {
-            injector.set(B3, [trace_id, span_id, sampled].join("-"));
-        }
-        if self.encoding != B3Encoding::SingleHeader {
-            injector.set(TRACE_ID, trace_id.to_owned());
-            injector.set(SPAN_ID, span_id.to_owned());
-            injector.set(SAMPLED, sampled.to_owned());
-        }
+            if self.encoding != B3Encoding::MultipleHeaders {
+                injector.set(B3, [trace_id, span_id, sampled].join("-"));
+            }
+            if self.encoding != B3Encoding::SingleHeader {
+                injector.set(TRACE_ID, trace_id.to_owned());
+                injector.set(SPAN_ID, span_id.to_owned());
+                injector.set(SAMPLED, sampled.to_owned());
+            }
+        });
     }
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {

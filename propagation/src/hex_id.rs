@@ -1,6 +1,22 @@
 //! Ids written in fewer hex digits than their width, as B3 and Jaeger
 //! allow: read either case and pad with zeros on the left.
 
+/// Calls `f` with the full-width lowercase hex of `span_context`'s trace id
+/// and span id, written on the stack.
+pub(crate) fn with_hex_ids<R>(
+    span_context: &spanlite_api::SpanContext,
+    f: impl FnOnce(&str, &str) -> R,
+) -> Option<R> {
+    let mut trace_id = [0u8; 32];
+    let mut span_id = [0u8; 16];
+    span_context.trace_id().write_hex(&mut trace_id);
+    span_context.span_id().write_hex(&mut span_id);
+    // Both buffers hold ASCII hex digits only.
+    let trace_id = std::str::from_utf8(&trace_id).ok()?;
+    let span_id = std::str::from_utf8(&span_id).ok()?;
+    Some(f(trace_id, span_id))
+}
+
 /// Reads 1 to `N * 2` hex digits (either case) into `N` bytes,
 /// big-endian, padding on the left.
 pub(crate) fn parse_padded<const N: usize>(digits: &str) -> Option<[u8; N]> {

@@ -64,19 +64,10 @@ impl TextMapPropagator for JaegerPropagator {
         if !span_context.is_valid() {
             return;
         }
-        let mut trace_id = [0u8; 32];
-        let mut span_id = [0u8; 16];
-        span_context.trace_id().write_hex(&mut trace_id);
-        span_context.span_id().write_hex(&mut span_id);
-        // Both buffers hold ASCII hex digits only.
-        let (Ok(trace_id), Ok(span_id)) = (
-            std::str::from_utf8(&trace_id),
-            std::str::from_utf8(&span_id),
-        ) else {
-            return;
-        };
         let flags = if span_context.is_sampled() { "1" } else { "0" };
-        injector.set(UBER_TRACE_ID, [trace_id, span_id, "0", flags].join(":"));
+        hex_id::with_hex_ids(span_context, |trace_id, span_id| {
+            injector.set(UBER_TRACE_ID, [trace_id, span_id, "0", flags].join(":"));
+        });
     }
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {

@@ -5,7 +5,8 @@
 use std::io::Write as _;
 
 use spanlite::{
-    Array, Event, InstrumentationScope, KeyValue, Link, Resource, SpanData, SpanKind, Status, Value,
+    Array, Event, InstrumentationScope, KeyValue, Link, Resource, SpanContext, SpanData, SpanKind,
+    Status, Value,
 };
 
 use super::group::ResourceGroup;
@@ -205,9 +206,8 @@ fn put_event(event: &Event, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
-fn put_link(link: &Link, out: &mut Vec<u8>) {
-    let cx = link.span_context();
-    out.push(b'{');
+/// `"traceId":…,"spanId":…` and `"traceState":…` when there is one.
+fn put_ids(cx: &SpanContext, out: &mut Vec<u8>) {
     put_key("traceId", out);
     put_hex(&cx.trace_id().to_bytes(), out);
     out.push(b',');
@@ -219,6 +219,12 @@ fn put_link(link: &Link, out: &mut Vec<u8>) {
         put_key("traceState", out);
         put_str(&state, out);
     }
+}
+
+fn put_link(link: &Link, out: &mut Vec<u8>) {
+    let cx = link.span_context();
+    out.push(b'{');
+    put_ids(cx, out);
     out.push(b',');
     put_attributes(link.attributes(), out);
     put_count(
@@ -237,17 +243,7 @@ fn put_link(link: &Link, out: &mut Vec<u8>) {
 fn put_span(span: &SpanData, out: &mut Vec<u8>) {
     let cx = span.span_context();
     out.push(b'{');
-    put_key("traceId", out);
-    put_hex(&cx.trace_id().to_bytes(), out);
-    out.push(b',');
-    put_key("spanId", out);
-    put_hex(&cx.span_id().to_bytes(), out);
-    let state = cx.trace_state().header();
-    if !state.is_empty() {
-        out.push(b',');
-        put_key("traceState", out);
-        put_str(&state, out);
-    }
+    put_ids(cx, out);
     if span.parent_span_id().is_valid() {
         out.push(b',');
         put_key("parentSpanId", out);
