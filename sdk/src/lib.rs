@@ -60,7 +60,7 @@ pub use processor::{
     BatchConfig, BatchSpanProcessor, OverflowPolicy, SimpleSpanProcessor, SpanProcessor,
     TailPolicy, TailSamplingBuilder, TailSamplingProcessor, TailSamplingStats, TraceView,
 };
-pub use resource::{Resource, ResourceBuilder, SERVICE_NAME};
+pub use resource::{parse_key_value_list, Resource, ResourceBuilder, SERVICE_NAME};
 pub use span::Span;
 pub use span_data::{Event, SpanData};
 pub use span_limits::SpanLimits;

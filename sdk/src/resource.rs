@@ -47,8 +47,10 @@ impl Resource {
         builder.set(SDK_LANGUAGE.string("rust"));
         builder.set(SDK_VERSION.string(env!("CARGO_PKG_VERSION")));
         if let Some(raw) = env::string("OTEL_RESOURCE_ATTRIBUTES") {
-            match parse_resource_attributes(&raw) {
-                Ok(attributes) => attributes.into_iter().for_each(|kv| builder.set(kv)),
+            match parse_key_value_list(&raw) {
+                Ok(pairs) => pairs
+                    .into_iter()
+                    .for_each(|(k, v)| builder.set(KeyValue::new(k, v))),
                 Err(why) => diagnostics::warn(
                     "invalid_env_var",
                     format_args!("OTEL_RESOURCE_ATTRIBUTES discarded: {why}"),
@@ -145,9 +147,18 @@ impl ResourceBuilder {
     }
 }
 
-/// Parses `key1=value1,key2=value2` with percent-encoded keys and values.
-/// Any malformed member rejects the whole list.
-pub(crate) fn parse_resource_attributes(raw: &str) -> Result<Vec<KeyValue>, String> {
+/// Parses the `key1=value1,key2=value2` lists of the OpenTelemetry
+/// environment variables (`OTEL_RESOURCE_ATTRIBUTES`,
+/// `OTEL_EXPORTER_OTLP_HEADERS`): keys and values trimmed and
+/// percent-decoded, empty members skipped. Any malformed member rejects the
+/// whole list, as the spec asks; the error says which.
+///
+/// ```
+/// let pairs = spanlite::parse_key_value_list("team=core, note=a%2Cb").unwrap();
+/// assert_eq!(pairs, [("team".to_owned(), "core".to_owned()), ("note".to_owned(), "a,b".to_owned())]);
+/// assert!(spanlite::parse_key_value_list("a=1,broken").is_err());
+/// ```
+pub fn parse_key_value_list(raw: &str) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for member in raw.split(',') {
         let member = member.trim();
@@ -162,7 +173,7 @@ pub(crate) fn parse_resource_attributes(raw: &str) -> Result<Vec<KeyValue>, Stri
             return Err(format!("member {member:?} has an empty key"));
         }
         let value = percent_decode(value.trim())?;
-        out.push(KeyValue::new(key, value));
+        out.push((key, value));
     }
     Ok(out)
 }
@@ -200,21 +211,20 @@ mod tests {
 
     #[test]
     fn resource_attributes_are_percent_decoded() {
-        let parsed =
-            parse_resource_attributes("deployment.environment=prod%20eu, team=a%2Cb").unwrap();
+        let parsed = parse_key_value_list("deployment.environment=prod%20eu, team=a%2Cb").unwrap();
         assert_eq!(
             parsed[0],
-            KeyValue::new("deployment.environment".to_owned(), "prod eu".to_owned())
+            ("deployment.environment".to_owned(), "prod eu".to_owned())
         );
-        assert_eq!(parsed[1].value().as_str(), Some("a,b"));
+        assert_eq!(parsed[1].1, "a,b");
     }
 
     #[test]
     fn a_malformed_member_discards_the_whole_variable() {
-        assert!(parse_resource_attributes("a=1,broken,b=2").is_err());
-        assert!(parse_resource_attributes("a=%zz").is_err());
-        assert!(parse_resource_attributes("=1").is_err());
-        assert!(parse_resource_attributes("a=%ff").is_err());
+        assert!(parse_key_value_list("a=1,broken,b=2").is_err());
+        assert!(parse_key_value_list("a=%zz").is_err());
+        assert!(parse_key_value_list("=1").is_err());
+        assert!(parse_key_value_list("a=%ff").is_err());
     }
 
     #[test]

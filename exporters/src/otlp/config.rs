@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use spanlite::report_diagnostic;
+use spanlite::{parse_key_value_list, report_diagnostic};
 
 /// The default endpoint of OTLP over HTTP.
 pub const DEFAULT_HTTP_ENDPOINT: &str = "http://localhost:4318/v1/traces";
@@ -173,7 +173,7 @@ impl OtlpConfig {
             }
         }
         if let Some((headers, _)) = pick("HEADERS") {
-            match parse_headers(&headers) {
+            match parse_key_value_list(&headers) {
                 Ok(headers) => config.headers = headers,
                 Err(why) => report_diagnostic(
                     "invalid_env_var",
@@ -262,46 +262,6 @@ fn signal_endpoint(base: &str) -> String {
     }
 }
 
-/// `k1=v1,k2=v2`, keys and values percent-decoded and trimmed.
-pub(crate) fn parse_headers(raw: &str) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    for member in raw.split(',') {
-        let member = member.trim();
-        if member.is_empty() {
-            continue;
-        }
-        let (k, v) = member
-            .split_once('=')
-            .ok_or_else(|| format!("{member:?} has no '='"))?;
-        let key = percent_decode(k.trim())?;
-        if key.is_empty() {
-            return Err(format!("{member:?} has an empty name"));
-        }
-        out.push((key, percent_decode(v.trim())?));
-    }
-    Ok(out)
-}
-
-fn percent_decode(s: &str) -> Result<String, String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let digit = |j: usize| bytes.get(j).and_then(|b| char::from(*b).to_digit(16));
-            match (digit(i + 1), digit(i + 2)) {
-                (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
-                _ => return Err(format!("bad percent-encoding in {s:?}")),
-            }
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| format!("{s:?} is not UTF-8 once decoded"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,8 +343,8 @@ mod tests {
 
     #[test]
     fn malformed_headers_are_discarded_whole() {
-        assert!(parse_headers("a=1,broken").is_err());
-        assert!(parse_headers("a=%zz").is_err());
+        assert!(parse_key_value_list("a=1,broken").is_err());
+        assert!(parse_key_value_list("a=%zz").is_err());
         assert!(from(&[("OTEL_EXPORTER_OTLP_HEADERS", "a=1,broken")])
             .headers()
             .is_empty());
