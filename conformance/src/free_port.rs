@@ -1,6 +1,6 @@
-//! Free TCP ports on 127.0.0.1, chosen by the kernel.
+//! Free TCP and UDP ports on 127.0.0.1, chosen by the kernel.
 
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 
 /// `count` distinct ports that were free on 127.0.0.1 a moment ago: each is
 /// bound to port 0, read back, and released only once all are chosen, so
@@ -14,6 +14,18 @@ pub fn free_ports(count: usize) -> std::io::Result<Vec<u16>> {
     listeners
         .iter()
         .map(|l| l.local_addr().map(|a| a.port()))
+        .collect()
+}
+
+/// `count` distinct UDP ports that were free on 127.0.0.1 a moment ago,
+/// chosen as [`free_ports`] chooses TCP ports.
+pub fn free_udp_ports(count: usize) -> std::io::Result<Vec<u16>> {
+    let sockets = (0..count)
+        .map(|_| UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    sockets
+        .iter()
+        .map(|s| s.local_addr().map(|a| a.port()))
         .collect()
 }
 

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use spanlite::TraceId;
 
-use crate::free_port::free_ports;
+use crate::free_port::{free_ports, free_udp_ports};
 use crate::http_client::HttpClient;
 use crate::jaeger_binary::{jaeger_binary, tail};
-use crate::jaeger_config::{render_config, JaegerPorts};
+use crate::jaeger_config::{render_config, JaegerPorts, DEFAULT_SAMPLING_STRATEGIES};
 use crate::poll::{poll, DEFAULT_INTERVAL};
 use crate::{otlp_json_view, HarnessError};
 
@@ -25,6 +25,8 @@ const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(30);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Starts tried when another process takes a chosen port first.
 const START_ATTEMPTS: u32 = 3;
+/// The sampling strategies file, in the run's directory.
+const STRATEGIES_FILE: &str = "sampling-strategies.json";
 /// Log lines quoted in errors.
 const LOG_TAIL_LINES: usize = 30;
 
@@ -62,10 +64,16 @@ impl Jaeger {
     /// [`jaeger_binary`](crate::jaeger_binary)), starts it, and waits until
     /// its health check and query API answer.
     pub fn start() -> Result<Jaeger, HarnessError> {
+        Jaeger::start_with_sampling_strategies(DEFAULT_SAMPLING_STRATEGIES)
+    }
+
+    /// Like [`Jaeger::start`], with the remote sampling extension serving
+    /// `strategies` (Jaeger's strategies file format, JSON).
+    pub fn start_with_sampling_strategies(strategies: &str) -> Result<Jaeger, HarnessError> {
         let binary = jaeger_binary()?;
         let mut attempt = 1;
         loop {
-            match Jaeger::start_with(&binary) {
+            match Jaeger::start_with(&binary, strategies) {
                 Err(StartError::PortTaken(_)) if attempt < START_ATTEMPTS => attempt += 1,
                 Err(StartError::PortTaken(why) | StartError::Other(why)) => return Err(why),
                 Ok(jaeger) => return Ok(jaeger),
@@ -73,18 +81,22 @@ impl Jaeger {
         }
     }
 
-    fn start_with(binary: &Path) -> Result<Jaeger, StartError> {
+    fn start_with(binary: &Path, strategies: &str) -> Result<Jaeger, StartError> {
         let dir = private_dir().map_err(StartError::Other)?;
-        let ports = free_ports(JaegerPorts::COUNT)
+        let ports = free_ports(JaegerPorts::TCP_COUNT)
             .ok()
-            .and_then(|p| JaegerPorts::from_slice(&p))
-            .ok_or_else(|| {
-                StartError::Other(HarnessError::start("no free TCP ports on 127.0.0.1"))
-            })?;
+            .zip(free_udp_ports(JaegerPorts::UDP_COUNT).ok())
+            .and_then(|(tcp, udp)| JaegerPorts::from_slices(&tcp, &udp))
+            .ok_or_else(|| StartError::Other(HarnessError::start("no free ports on 127.0.0.1")))?;
         let config = dir.join("config.yaml");
+        let strategies_file = dir.join(STRATEGIES_FILE);
         let log = dir.join("jaeger.log");
-        let prepared = fs::write(&config, render_config(&ports))
-            .map_err(|e| HarnessError::io(format!("writing {}", config.display()), e))
+        let prepared = fs::write(&strategies_file, strategies)
+            .map_err(|e| HarnessError::io(format!("writing {}", strategies_file.display()), e))
+            .and_then(|()| {
+                fs::write(&config, render_config(&ports, &strategies_file))
+                    .map_err(|e| HarnessError::io(format!("writing {}", config.display()), e))
+            })
             .and_then(|()| {
                 let out = File::create(&log)
                     .map_err(|e| HarnessError::io(format!("creating {}", log.display()), e))?;
@@ -194,6 +206,55 @@ impl Jaeger {
     /// The OTLP/HTTP traces endpoint, `http://127.0.0.1:<port>/v1/traces`.
     pub fn otlp_http_endpoint(&self) -> String {
         format!("http://127.0.0.1:{}/v1/traces", self.ports.otlp_http)
+    }
+
+    /// The Jaeger Thrift collector endpoint,
+    /// `http://127.0.0.1:<port>/api/traces`.
+    pub fn jaeger_thrift_http_endpoint(&self) -> String {
+        format!(
+            "http://127.0.0.1:{}/api/traces",
+            self.ports.jaeger_thrift_http
+        )
+    }
+
+    /// The agent's UDP address for `emitBatch` in Thrift compact.
+    pub fn jaeger_agent_compact_addr(&self) -> std::net::SocketAddr {
+        (
+            std::net::Ipv4Addr::LOCALHOST,
+            self.ports.jaeger_thrift_compact_udp,
+        )
+            .into()
+    }
+
+    /// The agent's UDP address for `emitBatch` in Thrift binary.
+    pub fn jaeger_agent_binary_addr(&self) -> std::net::SocketAddr {
+        (
+            std::net::Ipv4Addr::LOCALHOST,
+            self.ports.jaeger_thrift_binary_udp,
+        )
+            .into()
+    }
+
+    /// The Zipkin v2 endpoint, `http://127.0.0.1:<port>/api/v2/spans`.
+    pub fn zipkin_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}/api/v2/spans", self.ports.zipkin)
+    }
+
+    /// The remote sampling endpoint over HTTP,
+    /// `http://127.0.0.1:<port>/sampling` (add `?service=<name>`).
+    pub fn sampling_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}/sampling", self.ports.sampling_http)
+    }
+
+    /// Replaces the sampling strategies Jaeger serves. Jaeger reloads the
+    /// file every second; poll the endpoint to see when it has.
+    pub fn set_sampling_strategies(&self, strategies: &str) -> Result<(), HarnessError> {
+        let path = self.dir.join(STRATEGIES_FILE);
+        // Write aside and rename, so Jaeger never reads half a file.
+        let staged = self.dir.join("sampling-strategies.json.new");
+        fs::write(&staged, strategies)
+            .and_then(|()| fs::rename(&staged, &path))
+            .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))
     }
 
     /// The OTLP/gRPC endpoint, `http://127.0.0.1:<port>`.

@@ -48,11 +48,11 @@ pub mod otlp_json_view;
 mod poll;
 
 pub use error::HarnessError;
-pub use free_port::free_ports;
+pub use free_port::{free_ports, free_udp_ports};
 pub use http_client::{HttpClient, HttpResponse};
 pub use jaeger::Jaeger;
 pub use jaeger_binary::{build_script, jaeger_binary, JAEGER_BIN_VAR};
-pub use jaeger_config::{render_config, JaegerPorts, MAX_TRACES};
+pub use jaeger_config::{render_config, JaegerPorts, DEFAULT_SAMPLING_STRATEGIES, MAX_TRACES};
 #[cfg(target_os = "linux")]
 pub use listening_sockets::{listening_sockets, ListeningSocket};
 pub use poll::{poll, DEFAULT_INTERVAL};

@@ -13,7 +13,7 @@ use spanlite::{
     TracerProvider,
 };
 use spanlite_conformance::json_compare::{differences, without_defaults};
-use spanlite_conformance::{jaeger_ui_view, otlp_json_view, Jaeger};
+use spanlite_conformance::{jaeger_ui_view, otlp_json_view, Jaeger, JaegerPorts};
 use spanlite_exporters::otlp::{Compression, OtlpConfig, OtlpHttpExporter, OtlpStats, Protocol};
 
 const FLUSH: Duration = Duration::from_secs(30);
@@ -516,19 +516,17 @@ fn jaeger_listens_on_loopback_only() {
     let jaeger = start_jaeger();
     let sockets = spanlite_conformance::listening_sockets(jaeger.pid()).unwrap();
     let ports = jaeger.ports();
-    for port in [
-        ports.otlp_http,
-        ports.otlp_grpc,
-        ports.query_http,
-        ports.query_grpc,
-        ports.health_http,
-        ports.health_grpc,
-    ] {
+    let expected = ports
+        .tcp()
+        .map(|p| ("tcp", p))
+        .into_iter()
+        .chain(ports.udp().map(|p| ("udp", p)));
+    for (protocol, port) in expected {
         assert!(
             sockets
                 .iter()
-                .any(|s| s.protocol == "tcp" && s.address.port() == port),
-            "nothing listens on port {port}: {sockets:?}"
+                .any(|s| s.protocol == protocol && s.address.port() == port),
+            "nothing listens on {protocol} port {port}: {sockets:?}"
         );
     }
     let exposed: Vec<_> = sockets
@@ -539,5 +537,9 @@ fn jaeger_listens_on_loopback_only() {
         exposed.is_empty(),
         "Jaeger listens beyond loopback: {exposed:?}"
     );
-    assert_eq!(sockets.len(), 6, "unexpected listeners: {sockets:?}");
+    assert_eq!(
+        sockets.len(),
+        JaegerPorts::TCP_COUNT + JaegerPorts::UDP_COUNT,
+        "unexpected listeners: {sockets:?}"
+    );
 }
