@@ -8,13 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use spanlite::{
-    Context, InMemoryExporter, KeyValue, Link, Resource, SimpleSpanProcessor, SpanContext,
-    SpanData, SpanId, SpanKind, SpanLimits, Status, TraceFlags, TraceId, TraceState,
+    Context, ExporterCounters, InMemoryExporter, KeyValue, Link, Resource, SimpleSpanProcessor,
+    SpanContext, SpanData, SpanId, SpanKind, SpanLimits, Status, TraceFlags, TraceId, TraceState,
     TracerProvider,
 };
 use spanlite_conformance::json_compare::{differences, without_defaults};
 use spanlite_conformance::{jaeger_ui_view, otlp_json_view, Jaeger, JaegerPorts};
-use spanlite_exporters::otlp::{Compression, OtlpConfig, OtlpHttpExporter, OtlpStats, Protocol};
+use spanlite_exporters::otlp::{Compression, OtlpConfig, OtlpHttpExporter, Protocol};
 
 const FLUSH: Duration = Duration::from_secs(30);
 
@@ -44,7 +44,7 @@ fn provider_for(
     protocol: Protocol,
     compression: Compression,
     service: &str,
-) -> (TracerProvider, InMemoryExporter, Arc<OtlpStats>) {
+) -> (TracerProvider, InMemoryExporter, Arc<ExporterCounters>) {
     let exporter = OtlpHttpExporter::new(
         OtlpConfig::new()
             .with_endpoint(match protocol {
@@ -386,9 +386,9 @@ fn round_trip(protocol: Protocol, compression: Compression, salt: u8) {
     assert!(server.parent_is_remote());
     assert!(!server.span_context().trace_state().is_empty());
     assert!(sent.iter().all(|s| s.span_context().trace_id() == trace_id));
-    assert_eq!(otlp_stats.spans_sent(), 5);
+    assert_eq!(otlp_stats.snapshot().spans_sent(), 5);
     assert_eq!(
-        otlp_stats.failed_status() + otlp_stats.failed_connection(),
+        otlp_stats.snapshot().failed_status() + otlp_stats.snapshot().failed_connection(),
         0
     );
 

@@ -4,7 +4,8 @@
 //!   JSON, written straight from finished span records without building an
 //!   intermediate message tree; retries as the spec says; configured in
 //!   code or by the `OTEL_EXPORTER_OTLP_*` variables; [`otlp::init`] sets
-//!   up a whole pipeline from the environment.
+//!   up a whole pipeline from the environment. Over `https://` with
+//!   rustls ([`TlsConfig`]: custom CA, client certificate).
 //!
 //! ```
 //! use spanlite::{InMemoryExporter, TracerProvider};
@@ -22,3 +23,8 @@
 
 #[cfg(feature = "otlp")]
 pub mod otlp;
+#[cfg(feature = "_http")]
+mod transport;
+
+#[cfg(feature = "_http")]
+pub use transport::TlsConfig;

@@ -173,7 +173,7 @@ fn unavailable_is_retried() {
     let mut exporter = exporter(addr);
     exporter.export(&spans(1), deadline()).unwrap();
     assert_eq!(seen.lock().unwrap().len(), 2);
-    assert_eq!(exporter.stats().retries(), 1);
+    assert_eq!(exporter.stats().snapshot().retries(), 1);
 }
 
 #[test]
@@ -224,5 +224,5 @@ fn a_partial_success_in_the_answer_is_counted_and_not_retried() {
     let mut exporter = exporter(addr);
     exporter.export(&spans(3), deadline()).unwrap();
     assert_eq!(seen.lock().unwrap().len(), 1);
-    assert_eq!(exporter.stats().spans_rejected(), 1);
+    assert_eq!(exporter.stats().snapshot().spans_rejected(), 1);
 }

@@ -20,8 +20,16 @@ fn init_reads_the_exporter_and_endpoint_from_the_environment() {
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
         "https://collector:4318/v1/traces",
     );
+    std::env::set_var(
+        "OTEL_EXPORTER_OTLP_CERTIFICATE",
+        "/nonexistent/spanlite-ca.pem",
+    );
     let error = spanlite_exporters::otlp::init().unwrap_err();
-    assert!(error.to_string().contains("https"), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent/spanlite-ca.pem"),
+        "a CA file that cannot be read is reported at setup: {error}"
+    );
+    std::env::remove_var("OTEL_EXPORTER_OTLP_CERTIFICATE");
 
     std::env::set_var(
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",

@@ -2,6 +2,8 @@
 
 use std::ops::Add;
 
+use crate::ExporterStats;
+
 /// Counts of what became of the sampled spans a pipeline was given. After
 /// a flush, `ended == exported + dropped` exactly; in between, `queued`
 /// holds the rest.
@@ -14,6 +16,7 @@ pub struct PipelineStats {
     pub(crate) dropped_shutdown: u64,
     pub(crate) dropped_tail_sampling: u64,
     pub(crate) queued: u64,
+    pub(crate) exporter: ExporterStats,
 }
 
 impl PipelineStats {
@@ -61,6 +64,13 @@ impl PipelineStats {
     pub fn queued(&self) -> u64 {
         self.queued
     }
+
+    /// What the exporters did with their requests: retries, and failures
+    /// by reason (summed over the exporters that keep
+    /// [`counters`](crate::SpanExporter::counters)).
+    pub fn exporter(&self) -> ExporterStats {
+        self.exporter
+    }
 }
 
 impl Add for PipelineStats {
@@ -75,6 +85,7 @@ impl Add for PipelineStats {
             dropped_shutdown: self.dropped_shutdown + o.dropped_shutdown,
             dropped_tail_sampling: self.dropped_tail_sampling + o.dropped_tail_sampling,
             queued: self.queued + o.queued,
+            exporter: self.exporter + o.exporter,
         }
     }
 }

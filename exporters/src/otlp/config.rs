@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use spanlite::{parse_key_value_list, report_diagnostic};
 
+use crate::TlsConfig;
+
 /// The default endpoint of OTLP over HTTP.
 pub const DEFAULT_HTTP_ENDPOINT: &str = "http://localhost:4318/v1/traces";
 /// The default endpoint of OTLP over gRPC.
@@ -56,6 +58,8 @@ pub struct OtlpConfig {
     pub(crate) timeout: Duration,
     pub(crate) retry_initial: Duration,
     pub(crate) retry_max: Duration,
+    pub(crate) tls: TlsConfig,
+    pub(crate) insecure: bool,
 }
 
 impl Default for OtlpConfig {
@@ -68,6 +72,8 @@ impl Default for OtlpConfig {
             timeout: Duration::from_secs(10),
             retry_initial: Duration::from_secs(1),
             retry_max: Duration::from_secs(30),
+            tls: TlsConfig::default(),
+            insecure: false,
         }
     }
 }
@@ -82,6 +88,8 @@ impl fmt::Debug for OtlpConfig {
             .field("compression", &self.compression)
             .field("headers", &names)
             .field("timeout", &self.timeout)
+            .field("tls", &self.tls)
+            .field("insecure", &self.insecure)
             .finish()
     }
 }
@@ -102,6 +110,9 @@ impl OtlpConfig {
     /// | `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TRACES_HEADERS` | none (`k=v,...`, percent-encoded) |
     /// | `OTEL_EXPORTER_OTLP_COMPRESSION`, `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION` | none (`gzip`) |
     /// | `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` | 10000 ms |
+    /// | `OTEL_EXPORTER_OTLP_CERTIFICATE`, `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE` | the system's trust store (a PEM file: trust only its CA) |
+    /// | `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and `..._CLIENT_KEY` (and `_TRACES_` forms) | none (PEM files: mutual TLS) |
+    /// | `OTEL_EXPORTER_OTLP_INSECURE`, `OTEL_EXPORTER_OTLP_TRACES_INSECURE` | `false` (a gRPC endpoint without a scheme uses TLS; `true`: plain HTTP/2) |
     ///
     /// Malformed values are reported and ignored.
     pub fn from_env() -> OtlpConfig {
@@ -172,6 +183,29 @@ impl OtlpConfig {
                 ),
             }
         }
+        if let Some((ca, _)) = pick("CERTIFICATE") {
+            config.tls = config.tls.with_ca_certificate_file(ca);
+        }
+        let certificate = pick("CLIENT_CERTIFICATE").map(|(v, _)| v.into());
+        let key = pick("CLIENT_KEY").map(|(v, _)| v.into());
+        if let Err(why) = config.tls.set_client_identity_files(certificate, key) {
+            report_diagnostic(
+                "invalid_env_var",
+                format_args!("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE/_CLIENT_KEY: {why}; no client certificate is used"),
+            );
+        }
+        if let Some((insecure, _)) = pick("INSECURE") {
+            match insecure.to_ascii_lowercase().as_str() {
+                "true" => config.insecure = true,
+                "false" => config.insecure = false,
+                _ => report_diagnostic(
+                    "invalid_env_var",
+                    format_args!(
+                        "OTEL_EXPORTER_OTLP_INSECURE={insecure:?} is not true or false; ignored"
+                    ),
+                ),
+            }
+        }
         if let Some((headers, _)) = pick("HEADERS") {
             match parse_key_value_list(&headers) {
                 Ok(headers) => config.headers = headers,
@@ -227,9 +261,33 @@ impl OtlpConfig {
         self
     }
 
+    /// Trust and identity for `https://` endpoints.
+    pub fn with_tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// For a gRPC endpoint given without a scheme (`collector:4317`):
+    /// `true` connects in plain HTTP/2, `false` (the default) over TLS.
+    pub fn with_insecure(mut self, insecure: bool) -> Self {
+        self.insecure = insecure;
+        self
+    }
+
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The endpoint with a scheme: a gRPC endpoint given without one gets
+    /// `https://`, or `http://` when insecure (as the spec says).
+    pub(crate) fn endpoint_with_scheme(&self) -> String {
+        if self.protocol == Protocol::Grpc && !self.endpoint.contains("://") {
+            let scheme = if self.insecure { "http" } else { "https" };
+            format!("{scheme}://{}", self.endpoint)
+        } else {
+            self.endpoint.clone()
+        }
     }
 
     /// The wire format.
@@ -348,6 +406,48 @@ mod tests {
         assert!(from(&[("OTEL_EXPORTER_OTLP_HEADERS", "a=1,broken")])
             .headers()
             .is_empty());
+    }
+
+    #[test]
+    fn tls_files_come_from_the_environment_and_the_traces_variables_win() {
+        let config = from(&[
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/generic/ca.pem"),
+            ("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "/traces/ca.pem"),
+            ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/c.pem"),
+            ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/k.pem"),
+        ]);
+        let expected = TlsConfig::new()
+            .with_ca_certificate_file("/traces/ca.pem")
+            .with_client_identity_files("/c.pem", "/k.pem");
+        assert_eq!(config.tls, expected);
+    }
+
+    #[test]
+    fn a_client_certificate_without_its_key_is_ignored() {
+        let config = from(&[("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/c.pem")]);
+        assert_eq!(config.tls, TlsConfig::new());
+    }
+
+    #[test]
+    fn insecure_applies_to_grpc_endpoints_without_a_scheme() {
+        // "This option only applies to OTLP/gRPC when an endpoint is
+        // provided without the http or https scheme."
+        let grpc = |insecure: &str| {
+            from(&[
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+                ("OTEL_EXPORTER_OTLP_INSECURE", insecure),
+            ])
+            .endpoint_with_scheme()
+        };
+        assert_eq!(grpc("true"), "http://collector:4317");
+        assert_eq!(grpc("false"), "https://collector:4317");
+        assert_eq!(grpc("maybe"), "https://collector:4317");
+        let with_scheme = OtlpConfig::new()
+            .with_protocol(Protocol::Grpc)
+            .with_endpoint("http://c:4317")
+            .with_insecure(false);
+        assert_eq!(with_scheme.endpoint_with_scheme(), "http://c:4317");
     }
 
     #[test]

@@ -10,9 +10,8 @@ mod init;
 mod json;
 mod proto;
 mod response;
-mod retry;
 
 pub use config::{Compression, OtlpConfig, Protocol, DEFAULT_GRPC_ENDPOINT, DEFAULT_HTTP_ENDPOINT};
 pub use encoder::OtlpEncoder;
-pub use http_exporter::{OtlpConfigError, OtlpHttpExporter, OtlpStats};
+pub use http_exporter::{OtlpConfigError, OtlpHttpExporter};
 pub use init::init;

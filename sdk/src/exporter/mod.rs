@@ -1,14 +1,17 @@
 //! Exporters: where finished spans go.
 
 mod console;
+mod counters;
 mod in_memory;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::{ExportError, SpanData};
 
 pub use console::ConsoleExporter;
+pub use counters::{ExporterCounter, ExporterCounters, ExporterStats};
 pub use in_memory::InMemoryExporter;
 
 /// Sends batches of finished, sampled spans somewhere. A processor calls
@@ -29,6 +32,13 @@ pub trait SpanExporter: Send + fmt::Debug {
         let _ = timeout;
         Ok(())
     }
+
+    /// The exporter's request and failure counters, if it keeps any. A
+    /// processor asks once, when it is built, and includes them in its
+    /// [`PipelineStats`](crate::PipelineStats).
+    fn counters(&self) -> Option<Arc<ExporterCounters>> {
+        None
+    }
 }
 
 impl<E: SpanExporter + ?Sized> SpanExporter for Box<E> {
@@ -42,5 +52,9 @@ impl<E: SpanExporter + ?Sized> SpanExporter for Box<E> {
 
     fn shutdown(&mut self, timeout: Duration) -> Result<(), ExportError> {
         (**self).shutdown(timeout)
+    }
+
+    fn counters(&self) -> Option<Arc<ExporterCounters>> {
+        (**self).counters()
     }
 }

@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use super::thread_buffer::{self, Counts, ThreadBuffer};
 use super::{BatchConfig, OverflowPolicy};
 use crate::unique_record::UniqueRecord;
-use crate::{diagnostics, PipelineError, PipelineStats, SpanData, SpanExporter, SpanProcessor};
+use crate::{
+    diagnostics, ExporterCounters, PipelineError, PipelineStats, SpanData, SpanExporter,
+    SpanProcessor,
+};
 
 /// Exports sampled spans in batches from a thread of its own.
 ///
@@ -59,6 +62,7 @@ struct Shared {
     /// Spans ended on a thread that was tearing down (no buffer reachable).
     late: AtomicU64,
     drop_warned: AtomicBool,
+    exporter_counters: Option<Arc<ExporterCounters>>,
 }
 
 #[derive(Debug, Default)]
@@ -92,6 +96,7 @@ impl BatchSpanProcessor {
     /// A processor exporting to `exporter` with `config`.
     pub fn new(exporter: impl SpanExporter + 'static, config: BatchConfig) -> BatchSpanProcessor {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let exporter_counters = exporter.counters();
         let shared = Arc::new(Shared {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             config,
@@ -115,6 +120,7 @@ impl BatchSpanProcessor {
             in_flight: AtomicU64::new(0),
             late: AtomicU64::new(0),
             drop_warned: AtomicBool::new(false),
+            exporter_counters,
         });
         let exporter: Box<dyn SpanExporter> = Box::new(exporter);
         let worker_shared = shared.clone();
@@ -330,6 +336,9 @@ impl SpanProcessor for BatchSpanProcessor {
             queued += buffer.len() as u64;
         }
         stats.exported = s.exported.load(Ordering::Acquire);
+        if let Some(counters) = &s.exporter_counters {
+            stats.exporter = counters.snapshot();
+        }
         stats.dropped_export_failed = s.export_failed.load(Ordering::Acquire);
         if terminated {
             stats.dropped_shutdown += queued;

@@ -2,10 +2,13 @@
 //! debugging, not for production load.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
-use crate::{diagnostics, PipelineError, PipelineStats, SpanData, SpanExporter, SpanProcessor};
+use crate::{
+    diagnostics, ExporterCounters, PipelineError, PipelineStats, SpanData, SpanExporter,
+    SpanProcessor,
+};
 
 use super::batch::far_deadline;
 
@@ -20,12 +23,14 @@ pub struct SimpleSpanProcessor {
     exported: AtomicU64,
     failed: AtomicU64,
     after_shutdown: AtomicU64,
+    exporter_counters: Option<Arc<ExporterCounters>>,
 }
 
 impl SimpleSpanProcessor {
     /// A processor exporting to `exporter`, each call with a 30 s deadline.
     pub fn new(exporter: impl SpanExporter + 'static) -> SimpleSpanProcessor {
         SimpleSpanProcessor {
+            exporter_counters: exporter.counters(),
             exporter: Mutex::new(Box::new(exporter)),
             timeout: Duration::from_secs(30),
             shut_down: AtomicBool::new(false),
@@ -110,6 +115,11 @@ impl SpanProcessor for SimpleSpanProcessor {
             exported: self.exported.load(Ordering::Relaxed),
             dropped_export_failed: self.failed.load(Ordering::Relaxed),
             dropped_shutdown: self.after_shutdown.load(Ordering::Relaxed),
+            exporter: self
+                .exporter_counters
+                .as_ref()
+                .map(|c| c.snapshot())
+                .unwrap_or_default(),
             ..PipelineStats::default()
         })
     }

@@ -1,0 +1,11 @@
+//! The HTTP transport the HTTP exporters share: retries and backoff per
+//! the OTLP spec, `Retry-After`, TLS (rustls), a private runtime.
+
+pub(crate) mod retry;
+mod sender;
+mod tls;
+mod wire;
+
+pub(crate) use sender::{HttpSender, SenderSettings};
+pub use tls::TlsConfig;
+pub(crate) use wire::{plain_http_verdict, Verdict, Wire};
