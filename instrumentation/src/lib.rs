@@ -2,6 +2,8 @@
 //!
 //! - `http` (default feature): tower layers tracing HTTP servers and
 //!   clients ([`http::HttpServerLayer`], [`http::HttpClientLayer`]).
+//! - `axum`: the server layer names spans after the route axum matched
+//!   (`Router::layer(HttpServerLayer::new(tracer))`).
 //! - `tracing` (default feature): [`SpanliteLayer`], a
 //!   `tracing_subscriber::Layer` that records `tracing` spans as spanlite
 //!   spans, and [`log_correlation`] for structured logs.

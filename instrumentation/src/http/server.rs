@@ -15,7 +15,9 @@ use super::{method_name, server_attributes, TracedBody};
 
 /// The route template that matched a request (`/users/{id}`), inserted into
 /// the request's extensions by the router (or the application) so the span
-/// is named `{method} {route}`.
+/// is named `{method} {route}`. With the `axum` feature, axum's
+/// `MatchedPath` is read when this is absent: `Router::layer` applies the
+/// layer after routing, so the route is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRoute(pub String);
 
@@ -75,7 +77,7 @@ where
         let parent =
             get_text_map_propagator().extract_with_context(&Context::current(), request.headers());
         let method = method_name(request.method());
-        let route = request.extensions().get::<HttpRoute>().map(|r| r.0.clone());
+        let route = route(&request);
         let name = match &route {
             Some(route) => format!("{method} {route}"),
             None => method.to_owned(),
@@ -125,6 +127,19 @@ where
             cx: Some(cx),
         }
     }
+}
+
+/// The route template: the application's [`HttpRoute`], else (with the
+/// `axum` feature) the path pattern axum's router matched.
+fn route<B>(request: &Request<B>) -> Option<String> {
+    if let Some(HttpRoute(route)) = request.extensions().get::<HttpRoute>() {
+        return Some(route.clone());
+    }
+    #[cfg(feature = "axum")]
+    if let Some(matched) = request.extensions().get::<axum::extract::MatchedPath>() {
+        return Some(matched.as_str().to_owned());
+    }
+    None
 }
 
 pin_project_lite::pin_project! {
