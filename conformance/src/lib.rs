@@ -36,6 +36,7 @@
 
 mod error;
 mod free_port;
+mod go_peer;
 mod http_client;
 mod jaeger;
 mod jaeger_binary;
@@ -49,6 +50,9 @@ mod poll;
 
 pub use error::HarnessError;
 pub use free_port::{free_ports, free_udp_ports};
+pub use go_peer::{
+    go_peer_binary, go_peer_build_script, GoPeer, GO_CLIENT_SERVICE, GO_PEER_SERVICE,
+};
 pub use http_client::{HttpClient, HttpResponse};
 pub use jaeger::Jaeger;
 pub use jaeger_binary::{build_script, jaeger_binary, JAEGER_BIN_VAR};

@@ -22,6 +22,7 @@
 //! | [`TraceIdRatioBased`] | the same fraction, leaving the trace state alone (the spec's older name) |
 //! | [`RateLimiting`] | at most N new traces per second |
 //! | [`RuleBased`] | by the first matching rule on name, kind and start attributes |
+//! | `JaegerRemoteSampler` | by the strategy a Jaeger sampling endpoint serves for the service, polled in the background (feature `jaeger-remote`, on by default) |
 //! | [`AlwaysRecord`] | what its inner sampler samples, and records the rest |
 //! | [`sampler_fn`] | whatever a closure says |
 //!
@@ -99,6 +100,8 @@
 mod always;
 mod always_record;
 mod env;
+#[cfg(feature = "jaeger-remote")]
+mod jaeger_remote;
 mod ot_entry;
 mod parent_based;
 mod probability;
@@ -112,7 +115,15 @@ mod trace_id_ratio;
 
 pub use always::{AlwaysOff, AlwaysOn};
 pub use always_record::AlwaysRecord;
-pub use env::{sampler_arg_warning, sampler_from_config, sampler_from_env, SamplerConfigError};
+pub use env::{
+    sampler_arg_warning, sampler_from_config, sampler_from_config_for_service, sampler_from_env,
+    SamplerConfigError,
+};
+#[cfg(feature = "jaeger-remote")]
+pub use jaeger_remote::{
+    JaegerRemoteError, JaegerRemoteSampler, JaegerRemoteSamplerBuilder, JaegerRemoteStats,
+    StrategyKind,
+};
 pub use parent_based::ParentBased;
 pub use probability::ProbabilitySampler;
 pub use rate_limiting::RateLimiting;

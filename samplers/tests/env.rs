@@ -69,8 +69,23 @@ fn an_unknown_sampler_is_reported_and_the_default_kept() {
     assert_eq!(description(), None);
 }
 
+#[cfg(feature = "jaeger-remote")]
 #[test]
-fn the_jaeger_remote_sampler_is_reported_and_the_default_kept() {
+fn the_jaeger_remote_sampler_is_built_from_the_environment() {
+    // A listener that never answers: the sampler stays on its initial one.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let arg = format!("endpoint=http://{}", silent.local_addr().unwrap());
+    let _env = with_env(Some("parentbased_jaeger_remote"), Some(&arg));
+    let description = description().unwrap_or_default();
+    assert!(
+        description.starts_with("ParentBased{root:JaegerRemoteSampler{initial:"),
+        "{description}"
+    );
+}
+
+#[cfg(not(feature = "jaeger-remote"))]
+#[test]
+fn without_the_feature_the_jaeger_remote_sampler_is_reported_and_the_default_kept() {
     let _env = with_env(
         Some("parentbased_jaeger_remote"),
         Some("endpoint=http://localhost:14250"),

@@ -18,7 +18,10 @@ pub trait IdGenerator: Send + Sync + fmt::Debug {
     fn new_span_id(&self) -> SpanId;
 
     /// Whether the right-most 56 bits of every trace id are random, so root
-    /// spans may set the W3C Level 2 random flag. `false` unless overridden.
+    /// spans may set the W3C Level 2 random flag (when the provider is
+    /// built [`with_random_trace_flag`]). `false` unless overridden.
+    ///
+    /// [`with_random_trace_flag`]: crate::TracerProviderBuilder::with_random_trace_flag
     fn trace_ids_are_random(&self) -> bool {
         false
     }

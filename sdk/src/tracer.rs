@@ -109,7 +109,7 @@ impl Tracer {
         let (trace_id, inherited_flags) = if parent_cx.is_valid() {
             (parent_cx.trace_id(), parent_cx.trace_flags().known())
         } else {
-            let random = TraceFlags::NONE.with_random(ids.trace_ids_are_random());
+            let random = TraceFlags::NONE.with_random(provider.random_trace_flag);
             (ids.new_trace_id(), random)
         };
         let span_id = ids.new_span_id();

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use crate::processor::BatchSpanProcessor;
 use crate::tracer::TracerBuilder;
 use crate::{
-    diagnostics, env, sampler_arg_warning, sampler_from_config, AlwaysOn, IdGenerator, ParentBased,
-    PipelineError, PipelineStats, RandomIdGenerator, Resource, Sampler, SimpleSpanProcessor,
-    SpanData, SpanExporter, SpanLimits, SpanProcessor, Tracer,
+    diagnostics, env, sampler_arg_warning, sampler_from_config_for_service, AlwaysOn, IdGenerator,
+    ParentBased, PipelineError, PipelineStats, RandomIdGenerator, Resource, Sampler,
+    SimpleSpanProcessor, SpanData, SpanExporter, SpanLimits, SpanProcessor, Tracer,
 };
 
 /// How long dropping the last provider handle waits for its shutdown.
@@ -22,6 +22,8 @@ pub(crate) struct ProviderInner {
     pub(crate) resource: Resource,
     pub(crate) sampler: Box<dyn Sampler>,
     pub(crate) id_generator: Box<dyn IdGenerator>,
+    /// Whether root spans set the W3C Level 2 random flag.
+    pub(crate) random_trace_flag: bool,
     pub(crate) limits: SpanLimits,
     pub(crate) processors: Vec<Box<dyn SpanProcessor>>,
     disabled: bool,
@@ -164,38 +166,88 @@ impl TracerProvider {
 /// | variable | default | effect |
 /// |---|---|---|
 /// | `OTEL_SDK_DISABLED` | false | `true`: tracers make spans that never record |
-/// | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on` | the sampler |
+/// | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on` | the sampler; `jaeger_remote` ones ask for the resource's `service.name` |
 /// | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | | see [`Resource`] |
 /// | `OTEL_*_LIMIT` | 128 | see [`SpanLimits::from_env`] |
 /// | `OTEL_BSP_*` | | see [`BatchConfig`](crate::BatchConfig) (for `with_batch_exporter`) |
 pub struct TracerProviderBuilder {
     resource: Option<Resource>,
-    sampler: Box<dyn Sampler>,
+    sampler: SamplerSetting,
     id_generator: Box<dyn IdGenerator>,
+    random_trace_flag: bool,
     limits: SpanLimits,
     processors: Vec<Box<dyn SpanProcessor>>,
     disabled: bool,
 }
 
-/// The sampler `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` name, else
-/// the spec's default `ParentBased(AlwaysOn)`. Bad values are reported and
-/// ignored.
-fn sampler_from_env() -> Box<dyn Sampler> {
+/// The sampler the builder was given, or the `OTEL_TRACES_SAMPLER` and
+/// `OTEL_TRACES_SAMPLER_ARG` values read by `builder()`: that sampler is
+/// only made by `build()`, because a Jaeger remote sampler asks for the
+/// strategy of the resource's service (and one the application replaces
+/// never starts polling).
+enum SamplerSetting {
+    Given(Box<dyn Sampler>),
+    FromEnv {
+        name: Option<String>,
+        arg: Option<String>,
+    },
+}
+
+impl SamplerSetting {
+    fn from_env() -> SamplerSetting {
+        SamplerSetting::FromEnv {
+            name: env::string("OTEL_TRACES_SAMPLER"),
+            arg: env::string("OTEL_TRACES_SAMPLER_ARG"),
+        }
+    }
+
+    fn into_sampler(self, resource: &Resource) -> Box<dyn Sampler> {
+        match self {
+            SamplerSetting::Given(sampler) => sampler,
+            SamplerSetting::FromEnv { name, arg } => {
+                sampler_from_env(name, arg.as_deref(), resource)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for SamplerSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SamplerSetting::Given(sampler) => f.write_str(&sampler.description()),
+            SamplerSetting::FromEnv { name, arg } => f
+                .debug_struct("FromEnv")
+                .field("OTEL_TRACES_SAMPLER", name)
+                .field("OTEL_TRACES_SAMPLER_ARG", arg)
+                .finish(),
+        }
+    }
+}
+
+/// The sampler `name` and `arg` (the values of `OTEL_TRACES_SAMPLER` /
+/// `OTEL_TRACES_SAMPLER_ARG`) name, else the spec's default
+/// `ParentBased(AlwaysOn)`. A Jaeger remote sampler asks for the strategy of
+/// the resource's `service.name`. Bad values are reported and ignored.
+fn sampler_from_env(
+    name: Option<String>,
+    arg: Option<&str>,
+    resource: &Resource,
+) -> Box<dyn Sampler> {
     let default = || -> Box<dyn Sampler> { Box::new(ParentBased::new(AlwaysOn)) };
-    let Some(name) = env::string("OTEL_TRACES_SAMPLER") else {
+    let Some(name) = name else {
         return default();
     };
-    let arg = env::string("OTEL_TRACES_SAMPLER_ARG");
-    if let Some(warning) = sampler_arg_warning(&name, arg.as_deref()) {
+    if let Some(warning) = sampler_arg_warning(&name, arg) {
         diagnostics::warn(
             "invalid_env_var",
             format_args!(
                 "OTEL_TRACES_SAMPLER_ARG={:?}: {warning}",
-                arg.as_deref().unwrap_or_default()
+                arg.unwrap_or_default()
             ),
         );
     }
-    match sampler_from_config(&name, arg.as_deref()) {
+    let service = resource.service_name().unwrap_or("unknown_service");
+    match sampler_from_config_for_service(&name, arg, service) {
         Ok(sampler) => sampler,
         Err(error) => {
             diagnostics::warn(
@@ -211,8 +263,9 @@ impl Default for TracerProviderBuilder {
     fn default() -> TracerProviderBuilder {
         TracerProviderBuilder {
             resource: None,
-            sampler: sampler_from_env(),
+            sampler: SamplerSetting::from_env(),
             id_generator: Box::new(RandomIdGenerator),
+            random_trace_flag: false,
             limits: SpanLimits::from_env(),
             processors: Vec::new(),
             disabled: env::boolean("OTEL_SDK_DISABLED"),
@@ -231,13 +284,25 @@ impl TracerProviderBuilder {
     /// The sampler (default: from `OTEL_TRACES_SAMPLER`, else
     /// `ParentBased(AlwaysOn)`).
     pub fn with_sampler(mut self, sampler: impl Sampler + 'static) -> Self {
-        self.sampler = Box::new(sampler);
+        self.sampler = SamplerSetting::Given(Box::new(sampler));
         self
     }
 
     /// The id generator (default: [`RandomIdGenerator`]).
     pub fn with_id_generator(mut self, generator: impl IdGenerator + 'static) -> Self {
         self.id_generator = Box::new(generator);
+        self
+    }
+
+    /// Whether root spans set the W3C Trace Context Level 2 random flag
+    /// (`traceparent` flags `03` instead of `01`) when the id generator's
+    /// trace ids are random. Default: `false`, for interoperability:
+    /// OpenTelemetry Go before v1.42 (and other Level 1 parsers) discard a
+    /// version-00 `traceparent` with flags above `01`, which splits every
+    /// trace that crosses such a service. Trace ids stay random either way,
+    /// and a flag received from a caller is always kept, as Level 2 asks.
+    pub fn with_random_trace_flag(mut self, enabled: bool) -> Self {
+        self.random_trace_flag = enabled;
         self
     }
 
@@ -271,9 +336,11 @@ impl TracerProviderBuilder {
 
     /// The provider.
     pub fn build(self) -> TracerProvider {
+        let resource = self.resource.unwrap_or_default();
         let inner = ProviderInner {
-            resource: self.resource.unwrap_or_default(),
-            sampler: self.sampler,
+            sampler: self.sampler.into_sampler(&resource),
+            resource,
+            random_trace_flag: self.random_trace_flag && self.id_generator.trace_ids_are_random(),
             id_generator: self.id_generator,
             limits: self.limits,
             processors: self.processors,
@@ -290,10 +357,68 @@ impl fmt::Debug for TracerProviderBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TracerProviderBuilder")
             .field("resource", &self.resource)
-            .field("sampler", &self.sampler.description())
+            .field("sampler", &self.sampler)
             .field("limits", &self.limits)
             .field("processors", &self.processors)
             .field("disabled", &self.disabled)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An endpoint that accepts connections and never answers.
+    fn silent_endpoint() -> (std::net::TcpListener, String) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        (listener, url)
+    }
+
+    #[test]
+    fn a_jaeger_remote_sampler_from_the_environment_asks_for_the_resources_service() {
+        let (_listener, url) = silent_endpoint();
+        let resource = Resource::new([crate::KeyValue::new("service.name", "check out")]);
+        let arg = format!("endpoint={url}");
+        for name in ["jaeger_remote", "parentbased_jaeger_remote"] {
+            let sampler = sampler_from_env(Some(name.to_owned()), Some(&arg), &resource);
+            let debug = format!("{sampler:?}");
+            assert!(
+                debug.contains(&format!("{url}/sampling?service=check%20out")),
+                "{debug}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_service_name_the_jaeger_remote_sampler_asks_for_unknown_service() {
+        let (_listener, url) = silent_endpoint();
+        let arg = format!("endpoint={url}");
+        let sampler = sampler_from_env(
+            Some("jaeger_remote".to_owned()),
+            Some(&arg),
+            &Resource::new([]),
+        );
+        let debug = format!("{sampler:?}");
+        assert!(debug.contains("?service=unknown_service"), "{debug}");
+    }
+
+    #[test]
+    fn the_environments_sampler_is_only_made_when_the_builder_was_given_none() {
+        let setting = SamplerSetting::FromEnv {
+            name: Some("always_off".to_owned()),
+            arg: None,
+        };
+        let resource = Resource::new([]);
+        assert_eq!(
+            setting.into_sampler(&resource).description(),
+            "AlwaysOffSampler"
+        );
+        let given = SamplerSetting::Given(Box::new(AlwaysOn));
+        assert_eq!(
+            given.into_sampler(&resource).description(),
+            "AlwaysOnSampler"
+        );
     }
 }

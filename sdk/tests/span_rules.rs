@@ -141,13 +141,54 @@ fn a_child_has_its_parents_trace_id_and_parent_span_id() {
 }
 
 #[test]
-fn a_root_span_gets_a_new_trace_id_and_the_random_flag() {
+fn a_root_span_gets_a_new_trace_id_and_no_random_flag_by_default() {
+    // Level 1 parsers (OpenTelemetry Go before v1.42) drop a traceparent
+    // whose flags are above 01: the flag is opt-in.
     let (_p, tracer, _e) = pipeline();
     let a = tracer.start_with_context("a", &Context::new());
     let b = tracer.start_with_context("b", &Context::new());
     assert_ne!(a.span_context().trace_id(), b.span_context().trace_id());
-    assert!(a.span_context().trace_flags().is_random());
+    assert!(!a.span_context().trace_flags().is_random());
+    assert_eq!(a.span_context().trace_flags().to_u8(), 0x01);
     assert!(a.span_context().is_sampled());
+}
+
+#[test]
+fn with_the_random_flag_enabled_roots_set_it_when_trace_ids_are_random() {
+    // W3C Trace Context Level 2: roots with random trace ids SHOULD set it.
+    let exporter = InMemoryExporter::new();
+    let provider = TracerProvider::builder()
+        .with_simple_exporter(exporter)
+        .with_random_trace_flag(true)
+        .build();
+    let span = provider
+        .tracer("t")
+        .start_with_context("a", &Context::new());
+    assert!(span.span_context().trace_flags().is_random());
+
+    #[derive(Debug)]
+    struct Sequential(std::sync::atomic::AtomicU64);
+    impl spanlite::IdGenerator for Sequential {
+        fn new_trace_id(&self) -> TraceId {
+            TraceId::from_int(
+                u128::from(self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) + 1,
+            )
+        }
+        fn new_span_id(&self) -> SpanId {
+            SpanId::from_int(self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1)
+        }
+    }
+    let provider = TracerProvider::builder()
+        .with_id_generator(Sequential(Default::default()))
+        .with_random_trace_flag(true)
+        .build();
+    let span = provider
+        .tracer("t")
+        .start_with_context("a", &Context::new());
+    assert!(
+        !span.span_context().trace_flags().is_random(),
+        "ids that are not random never claim to be"
+    );
 }
 
 #[test]
