@@ -7,8 +7,9 @@ use crate::{Sampler, SamplingDecision, SamplingParams, SamplingResult};
 pub struct AlwaysOn;
 
 impl Sampler for AlwaysOn {
-    fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
-        SamplingResult::new(SamplingDecision::RecordAndSample, params)
+    #[inline]
+    fn should_sample(&self, _: &SamplingParams<'_>) -> SamplingResult {
+        SamplingResult::new(SamplingDecision::RecordAndSample)
     }
 
     fn description(&self) -> String {
@@ -21,8 +22,9 @@ impl Sampler for AlwaysOn {
 pub struct AlwaysOff;
 
 impl Sampler for AlwaysOff {
-    fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
-        SamplingResult::new(SamplingDecision::Drop, params)
+    #[inline]
+    fn should_sample(&self, _: &SamplingParams<'_>) -> SamplingResult {
+        SamplingResult::new(SamplingDecision::Drop)
     }
 
     fn description(&self) -> String {

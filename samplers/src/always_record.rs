@@ -44,8 +44,7 @@ impl<S: Sampler> Sampler for AlwaysRecord<S> {
         if result.decision() != SamplingDecision::Drop {
             return result;
         }
-        let (_, attributes, trace_state) = result.into_parts();
-        SamplingResult::with_parts(SamplingDecision::RecordOnly, attributes, trace_state)
+        result.with_decision(SamplingDecision::RecordOnly)
     }
 
     fn description(&self) -> String {
@@ -103,7 +102,7 @@ mod tests {
     fn the_inner_attributes_and_trace_state_are_kept() {
         let result = decide(&AlwaysRecord::new(fixed(SamplingDecision::Drop)));
         assert_eq!(result.attributes(), &[KeyValue::new("from", "inner")]);
-        assert_eq!(result.trace_state().header(), "inner=1");
+        assert_eq!(result.trace_state().unwrap().header(), "inner=1");
     }
 
     #[test]

@@ -92,6 +92,7 @@ impl ParentBased {
 }
 
 impl Sampler for ParentBased {
+    #[inline]
     fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
         let span = params.parent.span();
         let parent = span.span_context();
@@ -104,9 +105,8 @@ impl Sampler for ParentBased {
             } else {
                 SamplingDecision::Drop
             };
-            let trace_state = parent.trace_state();
-            let result = SamplingResult::with_parts(decision, Vec::new(), trace_state.clone());
-            if trace_state.is_empty() || !parent.is_sampled() {
+            let result = SamplingResult::new(decision);
+            if parent.trace_state().is_empty() || !parent.is_sampled() {
                 // Nothing to erase; skipping the call also skips two copies.
                 return result;
             }
@@ -136,15 +136,16 @@ fn erase_inconsistent_threshold(
     result: SamplingResult,
     params: &SamplingParams<'_>,
 ) -> SamplingResult {
-    if !result.decision().is_sampled() || result.trace_state().is_empty() {
+    let state = result.resolved_trace_state(params);
+    if !result.decision().is_sampled() || state.is_empty() {
         return result;
     }
-    let Some(entry) = OtEntry::from_trace_state(result.trace_state()) else {
+    let Some(entry) = OtEntry::from_trace_state(state) else {
         return result;
     };
     match entry.th() {
         Some(threshold) if randomness(params.trace_id, Some(&entry)) < threshold => {
-            let trace_state = replace_ot(result.trace_state(), entry.with_th(None));
+            let trace_state = replace_ot(state, entry.with_th(None));
             let (decision, attributes, _) = result.into_parts();
             SamplingResult::with_parts(decision, attributes, trace_state)
         }
@@ -155,6 +156,7 @@ fn erase_inconsistent_threshold(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampler::test_support::Answer;
     use crate::SamplingDecision;
     use spanlite_api::{Context, SpanContext, SpanId, SpanKind, TraceFlags, TraceId, TraceState};
 
@@ -249,15 +251,12 @@ mod tests {
         );
         let cx = Context::new().with_span_context(sc);
         let params = SamplingParams::new(&cx, TraceId::from_int(1), "op", SpanKind::Server);
-        assert_eq!(
-            ParentBased::new(AlwaysOn)
-                .should_sample(&params)
-                .trace_state(),
-            &ts
-        );
+        let result = ParentBased::new(AlwaysOn).should_sample(&params);
+        assert_eq!(result.trace_state(), None, "nothing to change");
+        assert_eq!(result.resolved_trace_state(&params), &ts);
     }
 
-    fn child_of_sampled(id: u128, state: &str) -> SamplingResult {
+    fn child_of_sampled(id: u128, state: &str) -> Answer {
         let sc = SpanContext::new(
             TraceId::from_int(id),
             SpanId::from_int(2),
@@ -267,7 +266,7 @@ mod tests {
         );
         let cx = Context::new().with_span_context(sc);
         let params = SamplingParams::new(&cx, TraceId::from_int(id), "op", SpanKind::Server);
-        ParentBased::new(AlwaysOff).should_sample(&params)
+        Answer::of(ParentBased::new(AlwaysOff).should_sample(&params), &params)
     }
 
     #[test]

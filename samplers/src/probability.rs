@@ -45,7 +45,7 @@ use crate::{Sampler, SamplingDecision, SamplingParams, SamplingResult};
 /// let id = TraceId::from_int(0xf0 << 48);
 /// let result = sampler.should_sample(&SamplingParams::new(&root, id, "GET /", SpanKind::Server));
 /// assert!(result.decision().is_sampled());
-/// assert_eq!(result.trace_state().header(), "ot=th:c");
+/// assert_eq!(result.trace_state().unwrap().header(), "ot=th:c");
 /// ```
 #[derive(Debug, Clone)]
 pub struct ProbabilitySampler {
@@ -136,17 +136,15 @@ impl Sampler for ProbabilitySampler {
                     };
                     replace_ot(parent_state, ot)
                 };
-                SamplingResult::with_parts(SamplingDecision::RecordAndSample, Vec::new(), state)
+                SamplingResult::with_trace_state(SamplingDecision::RecordAndSample, state)
             }
-            _ => {
-                let state = match entry {
-                    Some(entry) if entry.has_th_key() => {
-                        replace_ot(parent_state, entry.with_th(None))
-                    }
-                    _ => parent_state.clone(),
-                };
-                SamplingResult::with_parts(SamplingDecision::Drop, Vec::new(), state)
-            }
+            _ => match entry {
+                Some(entry) if entry.has_th_key() => SamplingResult::with_trace_state(
+                    SamplingDecision::Drop,
+                    replace_ot(parent_state, entry.with_th(None)),
+                ),
+                _ => SamplingResult::new(SamplingDecision::Drop),
+            },
         }
     }
 
@@ -158,6 +156,7 @@ impl Sampler for ProbabilitySampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampler::test_support::Answer;
     use spanlite_api::{Context, SpanContext, SpanId, SpanKind, TraceFlags, TraceId};
 
     /// A trace id whose low 56 bits are `random`.
@@ -165,22 +164,13 @@ mod tests {
         TraceId::from_int((0xabcd_u128 << 64) | u128::from(random))
     }
 
-    fn root(sampler: &ProbabilitySampler, random: u64) -> SamplingResult {
+    fn root(sampler: &ProbabilitySampler, random: u64) -> Answer {
         let cx = Context::new();
-        sampler.should_sample(&SamplingParams::new(
-            &cx,
-            id(random),
-            "op",
-            SpanKind::Internal,
-        ))
+        let params = SamplingParams::new(&cx, id(random), "op", SpanKind::Internal);
+        Answer::of(sampler.should_sample(&params), &params)
     }
 
-    fn child(
-        sampler: &ProbabilitySampler,
-        random: u64,
-        state: &str,
-        sampled: bool,
-    ) -> SamplingResult {
+    fn child(sampler: &ProbabilitySampler, random: u64, state: &str, sampled: bool) -> Answer {
         let state: TraceState = state.parse().unwrap();
         let parent = SpanContext::new(
             id(random),
@@ -190,12 +180,8 @@ mod tests {
             state,
         );
         let cx = Context::new().with_span_context(parent);
-        sampler.should_sample(&SamplingParams::new(
-            &cx,
-            id(random),
-            "op",
-            SpanKind::Server,
-        ))
+        let params = SamplingParams::new(&cx, id(random), "op", SpanKind::Server);
+        Answer::of(sampler.should_sample(&params), &params)
     }
 
     const HALF: u64 = 0x80000000000000;

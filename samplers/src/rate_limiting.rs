@@ -153,7 +153,7 @@ impl Sampler for RateLimiting {
         } else {
             SamplingDecision::Drop
         };
-        SamplingResult::new(decision, params)
+        SamplingResult::new(decision)
     }
 
     /// `RateLimiting{<max_traces> per <period>}`, e.g. `RateLimiting{10 per 1s}`.

@@ -176,7 +176,11 @@ mod tests {
         let cx = Context::new();
         let params = SamplingParams::new(&cx, TraceId::from_int(1), "x", SpanKind::Internal);
         assert_eq!(
-            sampler.should_sample(&params).trace_state().header(),
+            sampler
+                .should_sample(&params)
+                .trace_state()
+                .unwrap()
+                .header(),
             "ot=th:0"
         );
     }

@@ -72,25 +72,46 @@ impl SamplingDecision {
 }
 
 /// A sampler's answer: the decision, attributes to add to the span, and the
-/// trace state the new span carries.
+/// trace state the new span carries (the parent's unless the sampler
+/// replaces it).
+///
+/// The common answer, a decision alone, is two machine words: it comes
+/// back in registers and costs no allocation. Attributes or a new trace
+/// state are kept in one boxed allocation beside it.
+///
+/// ```
+/// use spanlite_samplers::{SamplingDecision, SamplingResult};
+/// let keep = SamplingResult::new(SamplingDecision::RecordAndSample);
+/// assert!(keep.decision().is_sampled());
+/// assert!(keep.trace_state().is_none(), "the parent's trace state, unchanged");
+/// assert!(keep.attributes().is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SamplingResult {
     decision: SamplingDecision,
+    changes: Option<Box<Changes>>,
+}
+
+/// What a sampler adds to its decision; absent for most answers.
+#[derive(Debug, Clone, PartialEq)]
+struct Changes {
     attributes: Vec<KeyValue>,
-    trace_state: TraceState,
+    trace_state: Option<TraceState>,
 }
 
 impl SamplingResult {
-    /// A decision that keeps the parent's trace state and adds no attributes.
-    pub fn new(decision: SamplingDecision, params: &SamplingParams<'_>) -> SamplingResult {
+    /// A decision that keeps the parent's trace state and adds no
+    /// attributes.
+    #[inline]
+    pub const fn new(decision: SamplingDecision) -> SamplingResult {
         SamplingResult {
             decision,
-            attributes: Vec::new(),
-            trace_state: params.parent.span().span_context().trace_state().clone(),
+            changes: None,
         }
     }
 
-    /// A decision with explicit attributes and trace state.
+    /// A decision with attributes for the span and the trace state it
+    /// carries instead of its parent's.
     pub fn with_parts(
         decision: SamplingDecision,
         attributes: Vec<KeyValue>,
@@ -98,29 +119,89 @@ impl SamplingResult {
     ) -> SamplingResult {
         SamplingResult {
             decision,
-            attributes,
-            trace_state,
+            changes: Some(Box::new(Changes {
+                attributes,
+                trace_state: Some(trace_state),
+            })),
+        }
+    }
+
+    /// A decision with the trace state the span carries instead of its
+    /// parent's.
+    pub fn with_trace_state(decision: SamplingDecision, trace_state: TraceState) -> SamplingResult {
+        SamplingResult::with_parts(decision, Vec::new(), trace_state)
+    }
+
+    /// A decision with attributes for the span; the parent's trace state is
+    /// kept.
+    pub fn with_attributes(
+        decision: SamplingDecision,
+        attributes: Vec<KeyValue>,
+    ) -> SamplingResult {
+        if attributes.is_empty() {
+            return SamplingResult::new(decision);
+        }
+        SamplingResult {
+            decision,
+            changes: Some(Box::new(Changes {
+                attributes,
+                trace_state: None,
+            })),
         }
     }
 
     /// The decision.
+    #[inline]
     pub fn decision(&self) -> SamplingDecision {
         self.decision
     }
 
     /// Attributes the sampler adds to the span.
     pub fn attributes(&self) -> &[KeyValue] {
-        &self.attributes
+        self.changes.as_deref().map_or(&[], |c| &c.attributes)
     }
 
-    /// The trace state the new span carries.
-    pub fn trace_state(&self) -> &TraceState {
-        &self.trace_state
+    /// The trace state the new span carries, or `None` for its parent's
+    /// (an empty one for a root), unchanged.
+    pub fn trace_state(&self) -> Option<&TraceState> {
+        self.changes.as_deref().and_then(|c| c.trace_state.as_ref())
     }
 
-    /// The parts, to move into the span.
-    pub fn into_parts(self) -> (SamplingDecision, Vec<KeyValue>, TraceState) {
-        (self.decision, self.attributes, self.trace_state)
+    /// The trace state the new span carries, given what the sampler was
+    /// asked.
+    pub fn resolved_trace_state<'a>(&'a self, params: &SamplingParams<'a>) -> &'a TraceState {
+        match self.trace_state() {
+            Some(state) => state,
+            None => params.parent.span().span_context().trace_state(),
+        }
+    }
+
+    /// This decision with another decision, the rest unchanged.
+    #[inline]
+    pub fn with_decision(mut self, decision: SamplingDecision) -> SamplingResult {
+        self.decision = decision;
+        self
+    }
+
+    /// The parts, to move into the span: the decision, the attributes, and
+    /// the trace state (`None`: the parent's).
+    pub fn into_parts(self) -> (SamplingDecision, Vec<KeyValue>, Option<TraceState>) {
+        match self.changes {
+            None => (self.decision, Vec::new(), None),
+            Some(changes) => {
+                let Changes {
+                    attributes,
+                    trace_state,
+                } = *changes;
+                (self.decision, attributes, trace_state)
+            }
+        }
+    }
+}
+
+impl From<SamplingDecision> for SamplingResult {
+    fn from(decision: SamplingDecision) -> SamplingResult {
+        SamplingResult::new(decision)
     }
 }
 
@@ -152,5 +233,32 @@ impl<S: Sampler + ?Sized> Sampler for std::sync::Arc<S> {
 
     fn description(&self) -> String {
         (**self).description()
+    }
+}
+
+/// For tests: a result together with the trace state its span would carry.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{SamplingDecision, SamplingParams, SamplingResult};
+    use spanlite_api::TraceState;
+
+    /// A result and the trace state the span carries (its own, else the
+    /// parent's).
+    #[derive(Debug)]
+    pub(crate) struct Answer(SamplingResult, TraceState);
+
+    impl Answer {
+        pub(crate) fn of(result: SamplingResult, params: &SamplingParams<'_>) -> Answer {
+            let state = result.resolved_trace_state(params).clone();
+            Answer(result, state)
+        }
+
+        pub(crate) fn decision(&self) -> SamplingDecision {
+            self.0.decision()
+        }
+
+        pub(crate) fn trace_state(&self) -> &TraceState {
+            &self.1
+        }
     }
 }

@@ -61,7 +61,7 @@ where
     R: IntoSamplingResult,
 {
     fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
-        (self.f)(params).into_sampling_result(params)
+        (self.f)(params).into_sampling_result()
     }
 
     fn description(&self) -> String {
@@ -72,31 +72,31 @@ where
 /// What a [`sampler_fn`] closure may return.
 pub trait IntoSamplingResult {
     /// The full result for the span described by `params`.
-    fn into_sampling_result(self, params: &SamplingParams<'_>) -> SamplingResult;
+    fn into_sampling_result(self) -> SamplingResult;
 }
 
 impl IntoSamplingResult for SamplingResult {
-    fn into_sampling_result(self, _: &SamplingParams<'_>) -> SamplingResult {
+    fn into_sampling_result(self) -> SamplingResult {
         self
     }
 }
 
 /// The decision, with the parent's trace state and no attributes.
 impl IntoSamplingResult for SamplingDecision {
-    fn into_sampling_result(self, params: &SamplingParams<'_>) -> SamplingResult {
-        SamplingResult::new(self, params)
+    fn into_sampling_result(self) -> SamplingResult {
+        SamplingResult::new(self)
     }
 }
 
 /// `true` is `RecordAndSample`, `false` is `Drop`.
 impl IntoSamplingResult for bool {
-    fn into_sampling_result(self, params: &SamplingParams<'_>) -> SamplingResult {
+    fn into_sampling_result(self) -> SamplingResult {
         let decision = if self {
             SamplingDecision::RecordAndSample
         } else {
             SamplingDecision::Drop
         };
-        SamplingResult::new(decision, params)
+        SamplingResult::new(decision)
     }
 }
 
@@ -126,9 +126,11 @@ mod tests {
             SamplingDecision::RecordOnly
         });
         let cx = remote_parent();
-        let result = sampler.should_sample(&params_in(&cx));
+        let params = params_in(&cx);
+        let result = sampler.should_sample(&params);
         assert_eq!(result.decision(), SamplingDecision::RecordOnly);
-        assert_eq!(result.trace_state().header(), "vendor=x");
+        assert_eq!(result.trace_state(), None);
+        assert_eq!(result.resolved_trace_state(&params).header(), "vendor=x");
         assert!(result.attributes().is_empty());
     }
 
@@ -147,7 +149,7 @@ mod tests {
             result.attributes(),
             &[KeyValue::new("sampler.kind", "client")]
         );
-        assert!(result.trace_state().is_empty());
+        assert!(result.trace_state().is_some_and(|s| s.is_empty()));
     }
 
     #[test]

@@ -52,6 +52,7 @@ impl TraceIdRatioBased {
 }
 
 impl Sampler for TraceIdRatioBased {
+    #[inline]
     fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
         let parent_state = params.parent.span().span_context().trace_state();
         let sampled = self.threshold.is_some_and(|threshold| {
@@ -71,7 +72,7 @@ impl Sampler for TraceIdRatioBased {
         } else {
             SamplingDecision::Drop
         };
-        SamplingResult::with_parts(decision, Vec::new(), parent_state.clone())
+        SamplingResult::new(decision)
     }
 
     fn description(&self) -> String {
@@ -82,6 +83,7 @@ impl Sampler for TraceIdRatioBased {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampler::test_support::Answer;
     use spanlite_api::{Context, SpanContext, SpanId, SpanKind, TraceFlags, TraceId};
 
     fn sampled(sampler: &TraceIdRatioBased, id: u128) -> bool {
@@ -126,7 +128,7 @@ mod tests {
         assert!((800..1200).contains(&kept), "{kept}");
     }
 
-    fn sampled_under(sampler: &TraceIdRatioBased, id: u128, state: &str) -> SamplingResult {
+    fn sampled_under(sampler: &TraceIdRatioBased, id: u128, state: &str) -> Answer {
         let parent = SpanContext::new(
             TraceId::from_int(id),
             SpanId::from_int(1),
@@ -136,7 +138,7 @@ mod tests {
         );
         let cx = Context::new().with_span_context(parent);
         let params = SamplingParams::new(&cx, TraceId::from_int(id), "op", SpanKind::Server);
-        sampler.should_sample(&params)
+        Answer::of(sampler.should_sample(&params), &params)
     }
 
     #[test]

@@ -676,8 +676,8 @@ fn https_and_malformed_endpoints_are_errors_not_panics() {
 struct DropProbe(mpsc::Sender<()>);
 
 impl Sampler for DropProbe {
-    fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
-        SamplingResult::new(SamplingDecision::Drop, params)
+    fn should_sample(&self, _: &SamplingParams<'_>) -> SamplingResult {
+        SamplingResult::new(SamplingDecision::Drop)
     }
 
     fn description(&self) -> String {

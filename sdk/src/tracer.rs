@@ -119,6 +119,7 @@ impl Tracer {
         let (decision, sampler_attributes, trace_state) =
             provider.sampler.should_sample(&params).into_parts();
         let flags = inherited_flags.with_sampled(decision.is_sampled());
+        let trace_state = trace_state.unwrap_or_else(|| parent_cx.trace_state().clone());
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
         if !decision.is_recording() {
             return Span::non_recording(span_context);

@@ -380,8 +380,8 @@ fn only_sampled_spans_reach_the_exporter() {
 struct RecordOnly;
 
 impl spanlite::Sampler for RecordOnly {
-    fn should_sample(&self, params: &spanlite::SamplingParams<'_>) -> spanlite::SamplingResult {
-        spanlite::SamplingResult::new(spanlite::SamplingDecision::RecordOnly, params)
+    fn should_sample(&self, _: &spanlite::SamplingParams<'_>) -> spanlite::SamplingResult {
+        spanlite::SamplingResult::new(spanlite::SamplingDecision::RecordOnly)
     }
     fn description(&self) -> String {
         "RecordOnly".into()

@@ -102,8 +102,8 @@ fn a_span_that_is_not_recorded_reaches_no_processor() {
 struct RecordOnly;
 
 impl Sampler for RecordOnly {
-    fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
-        SamplingResult::new(SamplingDecision::RecordOnly, params)
+    fn should_sample(&self, _: &SamplingParams<'_>) -> SamplingResult {
+        SamplingResult::new(SamplingDecision::RecordOnly)
     }
     fn description(&self) -> String {
         "RecordOnly".into()
