@@ -181,7 +181,10 @@ fn env_value(var: &str) -> Option<String> {
 }
 
 fn report(var: &str, value: &str, problem: &dyn fmt::Display) {
-    eprintln!("spanlite: invalid_env_var: {var}={value:?}: {problem}");
+    crate::diagnostics::report(
+        "invalid_env_var",
+        format_args!("{var}={value:?}: {problem}"),
+    );
 }
 
 /// A sampler a configuration names, not started yet: so that

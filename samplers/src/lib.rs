@@ -99,6 +99,7 @@
 
 mod always;
 mod always_record;
+mod diagnostics;
 mod env;
 #[cfg(feature = "jaeger-remote")]
 mod jaeger_remote;
@@ -115,6 +116,7 @@ mod trace_id_ratio;
 
 pub use always::{AlwaysOff, AlwaysOn};
 pub use always_record::AlwaysRecord;
+pub use diagnostics::{set_diagnostic_reporter, DiagnosticReporter};
 pub use env::{
     sampler_arg_warning, sampler_from_config, sampler_from_config_for_service, sampler_from_env,
     SamplerConfigError,

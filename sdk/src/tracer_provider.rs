@@ -261,6 +261,9 @@ fn sampler_from_env(
 
 impl Default for TracerProviderBuilder {
     fn default() -> TracerProviderBuilder {
+        // The samplers' warnings (bad env values, a Jaeger remote sampler
+        // that cannot poll) go where the SDK's own go.
+        spanlite_samplers::set_diagnostic_reporter(diagnostics::report_diagnostic);
         TracerProviderBuilder {
             resource: None,
             sampler: SamplerSetting::from_env(),

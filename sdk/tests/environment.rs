@@ -226,3 +226,35 @@ fn an_unknown_otel_traces_sampler_is_reported_and_the_default_kept() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn a_jaeger_remote_sampler_from_the_environment_reports_failed_polls_to_the_sdk_handler() {
+    // Nothing listens here once the listener is dropped: every poll fails.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let arg = format!("endpoint=http://127.0.0.1:{port},pollingIntervalMs=1000");
+    let _env = env(&[
+        ("OTEL_TRACES_SAMPLER", "parentbased_jaeger_remote"),
+        ("OTEL_TRACES_SAMPLER_ARG", &arg),
+    ]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = Mutex::new(tx);
+    spanlite::set_diagnostic_handler(move |d| {
+        let _ = tx.lock().unwrap().send(d.name());
+    });
+    let provider = TracerProvider::builder().build();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(name) if name == "jaeger_remote_poll_failed" => break,
+            Ok(name) => seen.push(name),
+            Err(_) => panic!("no jaeger_remote_poll_failed within 20 s; saw {seen:?}"),
+        }
+    }
+    drop(provider);
+}

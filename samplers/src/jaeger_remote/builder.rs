@@ -45,7 +45,7 @@ impl JaegerRemoteSamplerBuilder {
             polling_interval: DEFAULT_POLLING_INTERVAL,
             initial: Box::new(TraceIdRatioBased::new(DEFAULT_INITIAL_SAMPLING_RATE)),
             max_operations: DEFAULT_MAX_OPERATIONS,
-            report: Arc::new(|name, message| eprintln!("spanlite: {name}: {message}")),
+            report: Arc::new(crate::diagnostics::report),
         }
     }
 
@@ -87,7 +87,9 @@ impl JaegerRemoteSamplerBuilder {
         self
     }
 
-    /// Where the sampler's diagnostics go (default: stderr, as
+    /// Where the sampler's diagnostics go (default: the reporter set with
+    /// [`set_diagnostic_reporter`](crate::set_diagnostic_reporter), which
+    /// the SDK points at its diagnostic handler, else stderr as
     /// `spanlite: <name>: <message>`). The one name so far is
     /// `jaeger_remote_poll_failed`, reported at most once per five
     /// minutes. The signature is that of `spanlite::report_diagnostic`,
