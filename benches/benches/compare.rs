@@ -11,6 +11,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use spanlite_benches::jaeger_encode::jaeger_encode_512;
 use spanlite_benches::spanlite_peer::{self, Sampling};
 use spanlite_benches::{fastrace_peer, otel_peer, propagation, sampling};
 
@@ -236,7 +237,7 @@ fn tracing_bridge_span(c: &mut Criterion) {
 criterion_group! {
     name = encoding;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
-    targets = otlp_encode_512, tracing_bridge_span
+    targets = otlp_encode_512, jaeger_encode_512, tracing_bridge_span
 }
 
 criterion_group! {

@@ -3,6 +3,7 @@
 //! binary.
 
 pub mod fastrace_peer;
+pub mod jaeger_encode;
 pub mod otel_peer;
 pub mod propagation;
 pub mod rss;

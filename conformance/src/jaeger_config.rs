@@ -89,6 +89,11 @@ impl JaegerPorts {
     }
 }
 
+/// The receive buffer of Jaeger's UDP agent sockets: a burst of
+/// datagrams larger than the kernel's default (about 200 KB) would be
+/// dropped whole by the kernel before Jaeger reads it.
+pub const UDP_SOCKET_BUFFER: usize = 4 << 20;
+
 /// The most traces the memory store keeps (older ones are evicted).
 pub const MAX_TRACES: usize = 100_000;
 
@@ -177,8 +182,10 @@ receivers:
         endpoint: {jaeger_thrift_http}
       thrift_compact:
         endpoint: {jaeger_thrift_compact}
+        socket_buffer_size: {UDP_SOCKET_BUFFER}
       thrift_binary:
         endpoint: {jaeger_thrift_binary}
+        socket_buffer_size: {UDP_SOCKET_BUFFER}
   zipkin:
     endpoint: {zipkin}
 

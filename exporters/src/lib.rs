@@ -6,6 +6,14 @@
 //!   code or by the `OTEL_EXPORTER_OTLP_*` variables; [`otlp::init`] sets
 //!   up a whole pipeline from the environment. Over `https://` with
 //!   rustls ([`TlsConfig`]: custom CA, client certificate).
+//! - `jaeger` (default): Jaeger Thrift, binary and compact, written
+//!   straight from span records; [`jaeger::JaegerAgentExporter`] sends
+//!   `emitBatch` datagrams to the agent over UDP, split under the packet
+//!   limit; [`jaeger::JaegerEncoder`] makes the collector's Thrift binary
+//!   bodies; [`jaeger::JaegerConfig`] reads `OTEL_EXPORTER_JAEGER_*`.
+//! - `zipkin` (default): Zipkin v2 JSON bodies
+//!   ([`zipkin::ZipkinEncoder`]) per the spec's Zipkin mapping;
+//!   [`zipkin::ZipkinConfig`] reads `OTEL_EXPORTER_ZIPKIN_*`.
 //!
 //! ```
 //! use spanlite::{InMemoryExporter, TracerProvider};
@@ -21,10 +29,18 @@
 //! assert!(!body.is_empty());
 //! ```
 
+#[cfg(feature = "jaeger")]
+pub mod jaeger;
+#[cfg(any(feature = "jaeger", feature = "zipkin"))]
+mod non_otlp;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+#[cfg(feature = "jaeger")]
+mod thrift;
 #[cfg(feature = "_http")]
 mod transport;
+#[cfg(feature = "zipkin")]
+pub mod zipkin;
 
 #[cfg(feature = "_http")]
 pub use transport::TlsConfig;

@@ -1,0 +1,133 @@
+//! Where the Zipkin exporter sends: from code or from the
+//! `OTEL_EXPORTER_ZIPKIN_*` environment variables.
+
+use std::time::Duration;
+
+use spanlite::report_diagnostic;
+
+/// The default endpoint, Zipkin's v2 span intake.
+pub const DEFAULT_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
+
+/// Where and how the Zipkin exporter sends. Built in code with the
+/// `with_*` methods or from the environment with
+/// [`ZipkinConfig::from_env`].
+///
+/// ```
+/// use std::time::Duration;
+/// use spanlite_exporters::zipkin::ZipkinConfig;
+///
+/// let config = ZipkinConfig::from_lookup(|name| match name {
+///     "OTEL_EXPORTER_ZIPKIN_ENDPOINT" => Some("http://zipkin:9411/api/v2/spans".into()),
+///     "OTEL_EXPORTER_ZIPKIN_TIMEOUT" => Some("2000".into()),
+///     _ => None,
+/// });
+/// assert_eq!(config.endpoint(), "http://zipkin:9411/api/v2/spans");
+/// assert_eq!(config.timeout(), Duration::from_secs(2));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZipkinConfig {
+    endpoint: String,
+    timeout: Duration,
+}
+
+impl Default for ZipkinConfig {
+    fn default() -> ZipkinConfig {
+        ZipkinConfig {
+            endpoint: DEFAULT_ENDPOINT.to_owned(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ZipkinConfig {
+    /// The defaults: `http://localhost:9411/api/v2/spans`, 10 s timeout.
+    pub fn new() -> ZipkinConfig {
+        ZipkinConfig::default()
+    }
+
+    /// The defaults overridden by the environment:
+    ///
+    /// | variable | default |
+    /// |---|---|
+    /// | `OTEL_EXPORTER_ZIPKIN_ENDPOINT` | `http://localhost:9411/api/v2/spans` |
+    /// | `OTEL_EXPORTER_ZIPKIN_TIMEOUT` | 10000 ms (0: no limit) |
+    ///
+    /// Empty values count as unset; a malformed value is reported and the
+    /// default used.
+    pub fn from_env() -> ZipkinConfig {
+        ZipkinConfig::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`ZipkinConfig::from_env`] over any source of variables (for tests
+    /// and configuration files).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ZipkinConfig {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut config = ZipkinConfig::default();
+        if let Some(endpoint) = get("OTEL_EXPORTER_ZIPKIN_ENDPOINT") {
+            config.endpoint = endpoint;
+        }
+        if let Some(timeout) = get("OTEL_EXPORTER_ZIPKIN_TIMEOUT") {
+            match timeout.parse::<u64>() {
+                // 0 means no limit; a day stands in for that.
+                Ok(0) => config.timeout = Duration::from_secs(86_400),
+                Ok(ms) => config.timeout = Duration::from_millis(ms),
+                Err(_) => report_diagnostic(
+                    "invalid_env_var",
+                    format_args!(
+                        "OTEL_EXPORTER_ZIPKIN_TIMEOUT={timeout:?} is not milliseconds; using the default"
+                    ),
+                ),
+            }
+        }
+        config
+    }
+
+    /// Sends to `endpoint` (used as is: include `/api/v2/spans`).
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = endpoint.into();
+        self
+    }
+
+    /// Time allowed for one export (never past the deadline the processor
+    /// gives).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The export timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_zipkins_v2_endpoint_and_ten_seconds() {
+        let config = ZipkinConfig::from_lookup(|_| None);
+        assert_eq!(config.endpoint(), DEFAULT_ENDPOINT);
+        assert_eq!(config.timeout(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn invalid_or_empty_values_fall_back_to_the_defaults() {
+        let config = ZipkinConfig::from_lookup(|name| match name {
+            "OTEL_EXPORTER_ZIPKIN_ENDPOINT" => Some(" ".into()),
+            "OTEL_EXPORTER_ZIPKIN_TIMEOUT" => Some("10s".into()),
+            _ => None,
+        });
+        assert_eq!(config, ZipkinConfig::new());
+    }
+}
