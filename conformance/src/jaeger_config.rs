@@ -92,7 +92,7 @@ impl JaegerPorts {
 /// The receive buffer of Jaeger's UDP agent sockets: a burst of
 /// datagrams larger than the kernel's default (about 200 KB) would be
 /// dropped whole by the kernel before Jaeger reads it.
-pub const UDP_SOCKET_BUFFER: usize = 4 << 20;
+pub(crate) const UDP_SOCKET_BUFFER: usize = 4 << 20;
 
 /// The most traces the memory store keeps (older ones are evicted).
 pub const MAX_TRACES: usize = 100_000;
