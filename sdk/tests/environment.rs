@@ -251,7 +251,7 @@ fn a_jaeger_remote_sampler_from_the_environment_reports_failed_polls_to_the_sdk_
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match rx.recv_timeout(left) {
-            Ok(name) if name == "jaeger_remote_poll_failed" => break,
+            Ok("jaeger_remote_poll_failed") => break,
             Ok(name) => seen.push(name),
             Err(_) => panic!("no jaeger_remote_poll_failed within 20 s; saw {seen:?}"),
         }
