@@ -1,6 +1,7 @@
 //! Where and how the Jaeger exporters send: from code or from the
 //! historical `OTEL_EXPORTER_JAEGER_*` environment variables.
 
+use crate::TlsConfig;
 use std::fmt;
 use std::time::Duration;
 
@@ -93,6 +94,9 @@ pub struct JaegerConfig {
     timeout: Duration,
     user: Option<String>,
     password: Option<String>,
+    tls: TlsConfig,
+    retry_initial: Duration,
+    retry_max: Duration,
 }
 
 impl Default for JaegerConfig {
@@ -105,6 +109,9 @@ impl Default for JaegerConfig {
             timeout: Duration::from_secs(10),
             user: None,
             password: None,
+            tls: TlsConfig::default(),
+            retry_initial: Duration::from_secs(1),
+            retry_max: Duration::from_secs(30),
         }
     }
 }
@@ -241,6 +248,28 @@ impl JaegerConfig {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// Trust and identity for an `https://` collector endpoint.
+    pub fn with_tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// The collector exporter's first retry delay and its largest (delays
+    /// double in between, with jitter). Defaults: 1 s and 30 s.
+    pub fn with_retry_delays(mut self, initial: Duration, max: Duration) -> Self {
+        self.retry_initial = initial;
+        self.retry_max = max.max(initial);
+        self
+    }
+
+    pub(crate) fn tls(&self) -> &TlsConfig {
+        &self.tls
+    }
+
+    pub(crate) fn retry_delays(&self) -> (Duration, Duration) {
+        (self.retry_initial, self.retry_max)
     }
 
     /// Basic authentication to the collector.

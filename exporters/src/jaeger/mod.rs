@@ -20,6 +20,7 @@
 //! ```
 
 mod agent_exporter;
+mod collector_exporter;
 mod config;
 mod datagram;
 mod encoder;
@@ -29,6 +30,7 @@ mod span;
 mod tags;
 
 pub use agent_exporter::{JaegerAgentExporter, JaegerAgentStats, MAX_PACKET_SIZE};
+pub use collector_exporter::JaegerCollectorExporter;
 pub use config::{
     JaegerConfig, JaegerConfigError, JaegerProtocol, DEFAULT_AGENT_BINARY_PORT,
     DEFAULT_AGENT_COMPACT_PORT, DEFAULT_AGENT_HOST, DEFAULT_COLLECTOR_ENDPOINT,

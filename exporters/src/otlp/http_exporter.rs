@@ -31,7 +31,7 @@ const USER_AGENT_VALUE: &str = concat!(
 
 /// Why an [`OtlpHttpExporter`] could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OtlpConfigError(String);
+pub struct OtlpConfigError(pub(crate) String);
 
 impl fmt::Display for OtlpConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

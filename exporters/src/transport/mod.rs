@@ -8,4 +8,7 @@ mod wire;
 
 pub(crate) use sender::{HttpSender, SenderSettings};
 pub use tls::TlsConfig;
+#[cfg(any(feature = "jaeger", feature = "zipkin"))]
+pub(crate) use wire::PlainWire;
+#[cfg(feature = "otlp")]
 pub(crate) use wire::{plain_http_verdict, Verdict, Wire};

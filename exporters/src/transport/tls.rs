@@ -108,6 +108,7 @@ impl TlsConfig {
 
     /// Sets the client identity from two optional files (environment
     /// variables may name one without the other, which is an error).
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     pub(crate) fn set_client_identity_files(
         &mut self,
         certificate: Option<PathBuf>,

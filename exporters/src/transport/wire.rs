@@ -53,6 +53,19 @@ pub(crate) trait Wire: Send + Sync {
     }
 }
 
+/// A protocol that is only a content type: success is any 2xx, and the
+/// HTTP rules below decide retries (Jaeger's collector, Zipkin).
+#[cfg(any(feature = "jaeger", feature = "zipkin"))]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PlainWire(pub(crate) &'static str);
+
+#[cfg(any(feature = "jaeger", feature = "zipkin"))]
+impl Wire for PlainWire {
+    fn content_type(&self) -> &'static str {
+        self.0
+    }
+}
+
 /// The HTTP rules the OTLP spec writes down, which suit any push protocol:
 /// 2xx delivered; 429, 502, 503 and 504 retried (after `Retry-After` when
 /// given); anything else rejected.

@@ -1,6 +1,7 @@
 //! Where the Zipkin exporter sends: from code or from the
 //! `OTEL_EXPORTER_ZIPKIN_*` environment variables.
 
+use crate::TlsConfig;
 use std::time::Duration;
 
 use spanlite::report_diagnostic;
@@ -28,6 +29,9 @@ pub const DEFAULT_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
 pub struct ZipkinConfig {
     endpoint: String,
     timeout: Duration,
+    tls: TlsConfig,
+    retry_initial: Duration,
+    retry_max: Duration,
 }
 
 impl Default for ZipkinConfig {
@@ -35,6 +39,9 @@ impl Default for ZipkinConfig {
         ZipkinConfig {
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             timeout: Duration::from_secs(10),
+            tls: TlsConfig::default(),
+            retry_initial: Duration::from_secs(1),
+            retry_max: Duration::from_secs(30),
         }
     }
 }
@@ -92,8 +99,30 @@ impl ZipkinConfig {
         self
     }
 
-    /// Time allowed for one export (never past the deadline the processor
-    /// gives).
+    /// Trust and identity for an `https://` endpoint.
+    pub fn with_tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// The first retry delay and the largest (delays double in between,
+    /// with jitter). Defaults: 1 s and 30 s.
+    pub fn with_retry_delays(mut self, initial: Duration, max: Duration) -> Self {
+        self.retry_initial = initial;
+        self.retry_max = max.max(initial);
+        self
+    }
+
+    pub(crate) fn tls(&self) -> &TlsConfig {
+        &self.tls
+    }
+
+    pub(crate) fn retry_delays(&self) -> (Duration, Duration) {
+        (self.retry_initial, self.retry_max)
+    }
+
+    /// Time allowed for one export, retries included (never past the
+    /// deadline the processor gives).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

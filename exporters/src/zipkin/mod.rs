@@ -19,12 +19,14 @@
 
 mod config;
 mod encoder;
+mod exporter;
 #[cfg(test)]
 mod mapping_tests;
 mod remote_endpoint;
 
 pub use config::{ZipkinConfig, DEFAULT_ENDPOINT};
 pub use encoder::ZipkinEncoder;
+pub use exporter::{ZipkinConfigError, ZipkinExporter};
 
 /// The content type of a Zipkin v2 JSON body.
 pub const CONTENT_TYPE: &str = "application/json";
