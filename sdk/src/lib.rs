@@ -54,7 +54,8 @@ pub use spanlite_samplers::*;
 pub use diagnostics::{report_diagnostic, set_diagnostic_handler, Diagnostic};
 pub use error::{ExportError, PipelineError};
 pub use exporter::{
-    ConsoleExporter, ExporterCounter, ExporterCounters, ExporterStats, InMemoryExporter, SpanExporter,
+    ConsoleExporter, ExporterCounter, ExporterCounters, ExporterStats, InMemoryExporter,
+    SpanExporter,
 };
 pub use id_generator::{IdGenerator, RandomIdGenerator};
 pub use instrumentation_scope::InstrumentationScope;
