@@ -85,6 +85,9 @@ async fn serve(address: &str) -> io::Result<()> {
     // one keeps the caller's sampled flag.
     let provider = TracerProvider::builder()
         .with_sampler(ParentBased::new(AlwaysOn))
+        // The service speaks Trace Context Level 2 to the harness: new
+        // traces carry the random flag (off by default for Level 1 peers).
+        .with_random_trace_flag(true)
         .with_disabled(false)
         .build();
     let service = Arc::new(W3cService {
