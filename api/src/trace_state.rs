@@ -38,9 +38,14 @@ const MAX_ERROR_EXCERPT: usize = 64;
 /// ```
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct TraceState {
-    // `None` for the empty state so that it needs no allocation; `Some` is
-    // never empty, which keeps the derived equality meaningful.
-    members: Option<Arc<[(String, String)]>>,
+    // The members as their canonical header, `k1=v1,k2=v2`: no whitespace
+    // around members, no empty members, no repeated key. Neither keys nor
+    // values may hold `,` or `=`, so the text splits back into exactly the
+    // members, and equal texts mean equal member lists. One allocation
+    // however many members, and a header that arrives canonical (the usual
+    // case) is stored as it came. `None` for the empty state so that it
+    // needs no allocation; `Some` is never empty.
+    members: Option<Arc<str>>,
 }
 
 impl TraceState {
@@ -70,15 +75,17 @@ impl TraceState {
             }
             list.push((key, value));
         }
-        Ok(Self::from_vec(list))
+        let len = list.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut text = String::with_capacity(len);
+        for (key, value) in &list {
+            push_member(&mut text, key, value);
+        }
+        Ok(Self::from_text(&text))
     }
 
     /// Returns the value for `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.as_slice()
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
     /// Returns a new state with `key` set to `value` as the left-most member.
@@ -93,11 +100,12 @@ impl TraceState {
         let (key, value) = (key.into(), value.into());
         check_key(&key)?;
         check_value(&value)?;
-        let mut list = Vec::with_capacity(self.len() + 1);
-        list.extend(self.as_slice().iter().filter(|(k, _)| *k != key).cloned());
-        list.insert(0, (key, value));
-        list.truncate(MAX_MEMBERS);
-        Ok(Self::from_vec(list))
+        let mut text = String::with_capacity(key.len() + 1 + value.len() + 1 + self.text().len());
+        push_member(&mut text, &key, &value);
+        for (k, v) in self.iter().filter(|(k, _)| *k != key).take(MAX_MEMBERS - 1) {
+            push_member(&mut text, k, v);
+        }
+        Ok(Self::from_text(&text))
     }
 
     /// Returns a new state without `key`.
@@ -108,13 +116,11 @@ impl TraceState {
         if self.get(key).is_none() {
             return Ok(self.clone());
         }
-        let list = self
-            .as_slice()
-            .iter()
-            .filter(|(k, _)| k != key)
-            .cloned()
-            .collect();
-        Ok(Self::from_vec(list))
+        let mut text = String::with_capacity(self.text().len());
+        for (k, v) in self.iter().filter(|(k, _)| *k != key) {
+            push_member(&mut text, k, v);
+        }
+        Ok(Self::from_text(&text))
     }
 
     /// Returns `true` if the state has no members.
@@ -124,14 +130,14 @@ impl TraceState {
 
     /// Returns the number of members.
     pub fn len(&self) -> usize {
-        self.as_slice().len()
+        self.members
+            .as_deref()
+            .map_or(0, |text| text.bytes().filter(|&b| b == b',').count() + 1)
     }
 
     /// Iterates over the `(key, value)` members from left to right.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.as_slice()
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+        split_members(self.text())
     }
 
     /// Renders the `tracestate` header value for propagation.
@@ -140,81 +146,86 @@ impl TraceState {
     /// 128 characters are removed from the right first, then any remaining
     /// entries from the right, until it fits.
     pub fn header(&self) -> String {
-        let members = self.as_slice();
-        let entry_len = |(k, v): &(String, String)| k.len() + 1 + v.len();
-        let mut total: usize = members.iter().map(entry_len).sum();
-        let mut count = members.len();
-        let fits = |total: usize, count: usize| total + count.saturating_sub(1) <= MAX_HEADER_LEN;
-        if fits(total, count) {
-            return join(members.iter(), ",", "=");
+        let text = self.text();
+        if text.len() <= MAX_HEADER_LEN {
+            return text.to_owned();
         }
 
+        let members: Vec<&str> = text.split(',').collect();
+        let mut total: usize = members.iter().map(|m| m.len()).sum();
+        let mut count = members.len();
+        let fits = |total: usize, count: usize| total + count.saturating_sub(1) <= MAX_HEADER_LEN;
         let mut keep = vec![true; members.len()];
         for only_long in [true, false] {
             for (member, kept) in members.iter().zip(keep.iter_mut()).rev() {
                 if fits(total, count) {
                     break;
                 }
-                let len = entry_len(member);
-                if *kept && (!only_long || len > LONG_ENTRY_LEN) {
+                if *kept && (!only_long || member.len() > LONG_ENTRY_LEN) {
                     *kept = false;
-                    total -= len;
+                    total -= member.len();
                     count -= 1;
                 }
             }
         }
-        let kept = members
-            .iter()
-            .zip(keep)
-            .filter_map(|(member, kept)| kept.then_some(member));
-        join(kept, ",", "=")
+        let mut out = String::with_capacity(total + count.saturating_sub(1));
+        for (member, _) in members.iter().zip(keep).filter(|(_, kept)| *kept) {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            out.push_str(member);
+        }
+        out
     }
 
     /// Joins all members with the given delimiters, without truncation.
     ///
     /// Useful for propagation formats other than W3C trace context.
     pub fn header_delimited(&self, entry_delimiter: &str, kv_delimiter: &str) -> String {
-        join(self.as_slice().iter(), entry_delimiter, kv_delimiter)
+        if entry_delimiter == "," && kv_delimiter == "=" {
+            return self.text().to_owned();
+        }
+        let mut out = String::new();
+        for (i, (key, value)) in self.iter().enumerate() {
+            if i > 0 {
+                out.push_str(entry_delimiter);
+            }
+            out.push_str(key);
+            out.push_str(kv_delimiter);
+            out.push_str(value);
+        }
+        out
     }
 
-    fn as_slice(&self) -> &[(String, String)] {
-        self.members.as_deref().unwrap_or(&[])
+    /// The canonical text; empty for the empty state.
+    fn text(&self) -> &str {
+        self.members.as_deref().unwrap_or("")
     }
 
-    fn from_vec(list: Vec<(String, String)>) -> TraceState {
-        if list.is_empty() {
+    fn from_text(text: &str) -> TraceState {
+        if text.is_empty() {
             Self::NONE
         } else {
             TraceState {
-                members: Some(Arc::from(list)),
+                members: Some(Arc::from(text)),
             }
         }
     }
 }
 
-fn join<'a>(
-    members: impl Iterator<Item = &'a (String, String)> + Clone,
-    entry_delimiter: &str,
-    kv_delimiter: &str,
-) -> String {
-    // One allocation of the exact size: this runs on every injected header.
-    let len: usize = members
-        .clone()
-        .enumerate()
-        .map(|(i, (k, v))| {
-            k.len() + kv_delimiter.len() + v.len() + if i > 0 { entry_delimiter.len() } else { 0 }
-        })
-        .sum();
-    let mut out = String::with_capacity(len);
-    for (i, (key, value)) in members.enumerate() {
-        if i > 0 {
-            out.push_str(entry_delimiter);
-        }
-        out.push_str(key);
-        out.push_str(kv_delimiter);
-        out.push_str(value);
+/// The `(key, value)` members of a canonical text; none for `""`.
+fn split_members(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    split_byte(text, b',').filter_map(|member| member.split_once('='))
+}
+
+/// Appends `key=value` to a canonical text.
+fn push_member(text: &mut String, key: &str, value: &str) {
+    if !text.is_empty() {
+        text.push(',');
     }
-    out
+    text.push_str(key);
+    text.push('=');
+    text.push_str(value);
 }
 
 impl FromStr for TraceState {
@@ -227,49 +238,212 @@ impl FromStr for TraceState {
     /// wins; the 32-member limit counts members after those repeats are
     /// dropped.
     fn from_str(header: &str) -> Result<Self, Self::Err> {
-        let mut list: Vec<(String, String)> = Vec::new();
-        for raw in header.split(',') {
-            let member = raw.trim_matches(|c| c == ' ' || c == '\t');
-            if member.is_empty() {
-                continue;
-            }
-            let (key, value) = member
-                .split_once('=')
-                .ok_or_else(|| TraceStateError::new(ErrorKind::InvalidMember(excerpt(member))))?;
-            check_key(key)?;
-            check_value(value)?;
-            if list.iter().any(|(k, _)| k == key) {
-                continue;
-            }
-            if list.len() == MAX_MEMBERS {
-                return Err(TraceStateError::new(ErrorKind::TooManyMembers));
-            }
-            list.push((key.to_owned(), value.to_owned()));
+        match parse_canonical(header) {
+            Some(state) => Ok(state),
+            None => parse_general(header),
         }
-        Ok(Self::from_vec(list))
     }
+}
+
+/// Any header, by the rules [`TraceState::from_str`] gives: a first pass
+/// validates, borrowing, and a second writes the canonical text.
+fn parse_general(header: &str) -> Result<TraceState, TraceStateError> {
+    let mut kept: [&str; MAX_MEMBERS] = [""; MAX_MEMBERS];
+    let mut count = 0;
+    for member in split_byte(header, b',').map(trim_ows) {
+        if member.is_empty() {
+            continue;
+        }
+        let (key, value) = split_member(member)?;
+        check_value(value)?;
+        if kept[..count].contains(&key) {
+            continue;
+        }
+        if count == MAX_MEMBERS {
+            return Err(TraceStateError::new(ErrorKind::TooManyMembers));
+        }
+        kept[count] = key;
+        count += 1;
+    }
+    // Each kept key's first member, in order.
+    let mut text = String::with_capacity(header.len());
+    let mut written = 0;
+    for member in split_byte(header, b',').map(trim_ows) {
+        if written == count {
+            break;
+        }
+        if let Some((key, value)) = member.split_once('=') {
+            if key == kept[written] {
+                push_member(&mut text, key, value);
+                written += 1;
+            }
+        }
+    }
+    Ok(TraceState::from_text(&text))
+}
+
+/// The state for a header that is already canonical text (what spanlite
+/// and most tracers send), read in one pass over its bytes; `None` for any
+/// other header, valid or not, which the general parser then reads.
+fn parse_canonical(header: &str) -> Option<TraceState> {
+    let bytes = header.as_bytes();
+    let mut keys: [&str; MAX_MEMBERS] = [""; MAX_MEMBERS];
+    let mut count = 0;
+    let mut at = 0;
+    loop {
+        let key_start = at;
+        while at < bytes.len() && KEY_BYTE[usize::from(bytes[at])] {
+            at += 1;
+        }
+        // A key byte and `=` are ASCII, so these are char boundaries.
+        let key = &header[key_start..at];
+        let first_ok = key
+            .as_bytes()
+            .first()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if bytes.get(at) != Some(&b'=') || !first_ok || key.len() > MAX_KEY_LEN {
+            return None;
+        }
+        at += 1;
+        let value_start = at;
+        // Eight bytes at a time while none of them ends the value.
+        while let Some(chunk) = bytes[at..].first_chunk::<8>() {
+            if has_non_value_byte(u64::from_le_bytes(*chunk)) {
+                break;
+            }
+            at += 8;
+        }
+        while at < bytes.len() && VALUE_BYTE[usize::from(bytes[at])] {
+            at += 1;
+        }
+        let value = &header[value_start..at];
+        let value_ok = value.len() <= MAX_VALUE_LEN && bytes[..at].last() != Some(&b' ');
+        if value.is_empty() || !value_ok || count == MAX_MEMBERS || keys[..count].contains(&key) {
+            return None;
+        }
+        keys[count] = key;
+        count += 1;
+        match bytes.get(at) {
+            None => return Some(TraceState::from_text(header)),
+            // A `,` must start another member: `a=1,` is not canonical.
+            Some(b',') if at + 1 < bytes.len() => at += 1,
+            Some(_) => return None,
+        }
+    }
+}
+
+/// Splits a trimmed, non-empty member at its first `=` into a valid key and
+/// the value: one scan that stops at the first byte a key may not hold.
+fn split_member(member: &str) -> Result<(&str, &str), TraceStateError> {
+    let bytes = member.as_bytes();
+    let key_len = bytes
+        .iter()
+        .take_while(|&&b| KEY_BYTE[usize::from(b)])
+        .count();
+    if bytes.get(key_len) == Some(&b'=') && is_valid_key(&member[..key_len]) {
+        return Ok((&member[..key_len], &member[key_len + 1..]));
+    }
+    // Not a valid `key=`: say which rule it broke.
+    let (key, value) = member
+        .split_once('=')
+        .ok_or_else(|| TraceStateError::new(ErrorKind::InvalidMember(excerpt(member))))?;
+    check_key(key)?;
+    Ok((key, value))
+}
+
+/// `s` split at each `sep`, by a plain byte loop: tracestate members are
+/// short, and for them `str::split`'s memchr costs more than the scan.
+fn split_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.bytes().position(|b| b == sep) {
+            Some(i) => {
+                // `sep` is ASCII, so `i` and `i + 1` are char boundaries.
+                rest = Some(&s[i + 1..]);
+                Some(&s[..i])
+            }
+            None => {
+                rest = None;
+                Some(s)
+            }
+        }
+    })
+}
+
+/// `s` without the spaces and tabs around it.
+fn trim_ows(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = bytes.iter().take_while(|b| is_ows(b)).count();
+    let end = bytes.len()
+        - bytes[start..]
+            .iter()
+            .rev()
+            .take_while(|b| is_ows(b))
+            .count();
+    // Both ends are next to ASCII bytes or the ends of `s`: char boundaries.
+    &s[start..end]
 }
 
 impl fmt::Debug for TraceState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TraceState")
-            .field(&self.to_string())
-            .finish()
+        f.debug_tuple("TraceState").field(&self.text()).finish()
     }
 }
 
 impl fmt::Display for TraceState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, (key, value)) in self.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            f.write_str(key)?;
-            f.write_str("=")?;
-            f.write_str(value)?;
-        }
-        Ok(())
+        f.write_str(self.text())
     }
+}
+
+/// A lookup table of a `const fn(u8) -> bool` over every byte, made at
+/// compile time: one load per byte in the validation loops instead of a
+/// chain of comparisons.
+macro_rules! byte_table {
+    ($test:ident) => {{
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            table[b] = $test(b as u8);
+            b += 1;
+        }
+        table
+    }};
+}
+
+/// The bytes a key may hold after its first: `lcalpha / DIGIT / "_" / "-" /
+/// "*" / "/" / "@"`.
+const KEY_BYTE: [bool; 256] = byte_table!(is_key_byte);
+/// The bytes a value may hold: printable ASCII but `,` and `=`.
+const VALUE_BYTE: [bool; 256] = byte_table!(is_value_byte);
+
+/// Whether any of the eight bytes in `x` may not be in a value: one below
+/// 0x20, above 0x7e, `,` or `=`. The bit tricks are the classic "has a byte
+/// less than / more than / equal to" word tests, exact as to whether any
+/// byte matches (if not which).
+const fn has_non_value_byte(x: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const fn has_zero(v: u64) -> u64 {
+        v.wrapping_sub(ONES) & !v
+    }
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x;
+    // Adding one carries 0x7f, and only it, into the high bit; bytes from
+    // 0x80 have it already.
+    let above_tilde = x.wrapping_add(ONES) | x;
+    let comma = has_zero(x ^ (ONES * b',' as u64));
+    let equals = has_zero(x ^ (ONES * b'=' as u64));
+    (below_space | above_tilde | comma | equals) & HIGHS != 0
+}
+
+const fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'*' | b'/' | b'@')
+}
+
+const fn is_value_byte(b: u8) -> bool {
+    matches!(b, 0x20..=0x7E) && b != b',' && b != b'='
 }
 
 fn is_valid_key(key: &str) -> bool {
@@ -279,11 +453,7 @@ fn is_valid_key(key: &str) -> bool {
     };
     bytes.len() <= MAX_KEY_LEN
         && (first.is_ascii_lowercase() || first.is_ascii_digit())
-        && rest.iter().all(|&b| {
-            b.is_ascii_lowercase()
-                || b.is_ascii_digit()
-                || matches!(b, b'_' | b'-' | b'*' | b'/' | b'@')
-        })
+        && rest.iter().all(|&b| KEY_BYTE[usize::from(b)])
 }
 
 fn is_valid_value(value: &str) -> bool {
@@ -292,9 +462,7 @@ fn is_valid_value(value: &str) -> bool {
     // values are both out.
     bytes.len() <= MAX_VALUE_LEN
         && bytes.last().is_some_and(|&b| b != b' ')
-        && bytes
-            .iter()
-            .all(|&b| (0x20..=0x7E).contains(&b) && b != b',' && b != b'=')
+        && bytes.iter().all(|&b| VALUE_BYTE[usize::from(b)])
 }
 
 fn check_key(key: &str) -> Result<(), TraceStateError> {
@@ -742,6 +910,95 @@ mod tests {
         assert!(TraceState::NONE.is_empty());
         assert_eq!(TraceState::NONE.len(), 0);
         assert_eq!(TraceState::NONE.iter().count(), 0);
+    }
+
+    #[test]
+    fn a_canonical_header_is_stored_as_it_came() {
+        let header = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,t@v= a b!~";
+        let state = parse(header).unwrap();
+        assert_eq!(state.members.as_deref(), Some(header));
+        assert_eq!(state.len(), 3);
+    }
+
+    #[test]
+    fn whitespace_empty_members_and_repeats_are_not_stored() {
+        let state = parse(" a=1 ,,b=2\t,a=3, c=x y ,b=4").unwrap();
+        assert_eq!(state.members.as_deref(), Some("a=1,b=2,c=x y"));
+        assert_eq!(state.len(), 3);
+        assert_eq!(state, parse("a=1,b=2,c=x y").unwrap());
+    }
+
+    #[test]
+    fn the_canonical_fast_path_agrees_with_the_general_parser() {
+        let long_key = format!("{}=1", "k".repeat(257));
+        let long_value = format!("k={}", "v".repeat(257));
+        let full = TraceState::from_key_value(members(32)).unwrap().header();
+        let over = format!("{full},x=1");
+        let repeat = format!("{full},k0=1");
+        let headers = [
+            "a=1",
+            "a=1,b=2",
+            "a=1,",
+            ",a=1",
+            "a=1,,b=2",
+            "a=1 ",
+            " a=1",
+            "a= 1",
+            "a=1 2",
+            "a=",
+            "=1",
+            "a",
+            "a=1,a=2",
+            "A=1",
+            "a=1=2",
+            "a=\t1",
+            "a@b=1",
+            "@a=1",
+            "a=1,b",
+            "a=1;b=2",
+            "a=\u{7f}",
+            "a=é",
+            "",
+            ",",
+            &long_key,
+            &long_value,
+            &full,
+            &over,
+            &repeat,
+        ];
+        for header in headers {
+            if let Some(fast) = parse_canonical(header) {
+                assert_eq!(parse_general(header), Ok(fast), "{header:?}");
+            }
+        }
+        assert!(parse_canonical(&full).is_some());
+        assert!(parse_canonical(&over).is_none());
+    }
+
+    #[test]
+    // Safe code throughout, and thousands of cases: Miri would add minutes
+    // and find nothing.
+    #[cfg_attr(miri, ignore)]
+    fn the_word_test_finds_exactly_the_bytes_a_value_may_not_hold() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                let expected = !is_value_byte(b);
+                assert_eq!(
+                    has_non_value_byte(u64::from_le_bytes(word)),
+                    expected,
+                    "{b:#x} at {at}"
+                );
+                // Next to the most borrow- and carry-prone neighbours too.
+                for other in [0x00, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xff] {
+                    let mut word = [other; 8];
+                    word[at] = b;
+                    let expected = !is_value_byte(b) || !is_value_byte(other);
+                    assert_eq!(has_non_value_byte(u64::from_le_bytes(word)), expected);
+                }
+            }
+        }
     }
 
     #[test]

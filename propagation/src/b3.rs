@@ -2,6 +2,7 @@
 
 use spanlite_api::{Context, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 
+use crate::scan::{split_byte, trim_ows};
 use crate::{hex_id, Extractor, Injector, TextMapPropagator};
 
 const B3: &str = "b3";
@@ -124,7 +125,7 @@ impl TextMapPropagator for B3Propagator {
 
 /// `{trace id}-{span id}[-{sampling}[-{parent span id}]]`.
 fn parse_single(value: &str) -> Option<SpanContext> {
-    let mut parts = value.trim_matches([' ', '\t']).split('-');
+    let mut parts = split_byte(trim_ows(value), b'-');
     let trace_id = parse_trace_id(parts.next()?)?;
     let span_id = parse_span_id(parts.next()?)?;
     let sampled = match parts.next() {
@@ -143,7 +144,7 @@ fn parse_single(value: &str) -> Option<SpanContext> {
 }
 
 fn parse_multiple(extractor: &dyn Extractor) -> Option<SpanContext> {
-    let header = |name| extractor.get(name).map(|v| v.trim_matches([' ', '\t']));
+    let header = |name| extractor.get(name).map(trim_ows);
     let trace_id = parse_trace_id(header(TRACE_ID)?)?;
     let span_id = parse_span_id(header(SPAN_ID)?)?;
     if let Some(parent) = header(PARENT_SPAN_ID) {

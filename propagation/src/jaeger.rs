@@ -4,6 +4,7 @@ use spanlite_api::{
     Baggage, BaggageEntry, Context, SpanContext, SpanId, TraceFlags, TraceId, TraceState,
 };
 
+use crate::scan::{split_byte, trim_ows};
 use crate::{hex_id, percent, Extractor, Injector, TextMapPropagator};
 
 const UBER_TRACE_ID: &str = "uber-trace-id";
@@ -94,8 +95,8 @@ impl TextMapPropagator for JaegerPropagator {
 
 /// `{trace id}:{span id}:{parent span id}:{flags}`, maybe percent-encoded.
 fn parse_uber_trace_id(value: &str) -> Option<SpanContext> {
-    let value = percent::decode(value.trim_matches([' ', '\t']))?;
-    let mut parts = value.split(':');
+    let value = percent::decode(trim_ows(value))?;
+    let mut parts = split_byte(&value, b':');
     let (Some(trace_id), Some(span_id), Some(parent), Some(flags), None) = (
         parts.next(),
         parts.next(),

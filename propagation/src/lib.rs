@@ -51,6 +51,7 @@ mod hex_id;
 mod jaeger;
 mod percent;
 mod propagator;
+mod scan;
 mod trace_context;
 
 pub use b3::{B3Encoding, B3Propagator};

@@ -2,56 +2,82 @@
 
 use std::borrow::Cow;
 
+use crate::scan::byte_table;
+
 const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// A W3C `baggage-octet` other than `%`: what may be sent unencoded.
 /// Everything else (space, `"`, `,`, `;`, `\`, `%`, controls, non-ASCII)
 /// is encoded.
 fn is_plain(b: u8) -> bool {
-    matches!(b, 0x21 | 0x23..=0x24 | 0x26..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
+    PLAIN[usize::from(b)]
 }
+
+const PLAIN: [bool; 256] = byte_table!(|b| matches!(
+    b,
+    0x21 | 0x23..=0x24 | 0x26..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E
+));
 
 /// Appends `value` to `out`, percent-encoding each byte that is not plain.
 pub(crate) fn encode_into(value: &str, out: &mut String) {
-    for c in value.chars() {
-        if c.is_ascii() && is_plain(c as u8) {
-            out.push(c);
+    let mut plain_from = 0;
+    for (i, &b) in value.as_bytes().iter().enumerate() {
+        if is_plain(b) {
             continue;
         }
-        let mut utf8 = [0u8; 4];
-        for &b in c.encode_utf8(&mut utf8).as_bytes() {
-            out.push('%');
-            out.push(char::from(UPPER_HEX[usize::from(b >> 4)]));
-            out.push(char::from(UPPER_HEX[usize::from(b & 0x0f)]));
+        // Every plain byte is ASCII, so a non-empty `plain_from..i` lies on
+        // char boundaries; a non-ASCII char is encoded one UTF-8 byte at a
+        // time, and between its bytes the run is empty.
+        if plain_from < i {
+            out.push_str(&value[plain_from..i]);
         }
+        out.push('%');
+        out.push(char::from(UPPER_HEX[usize::from(b >> 4)]));
+        out.push(char::from(UPPER_HEX[usize::from(b & 0x0f)]));
+        plain_from = i + 1;
     }
+    out.push_str(&value[plain_from..]);
 }
 
 /// The length of `value` once encoded.
 pub(crate) fn encoded_len(value: &str) -> usize {
-    value.bytes().map(|b| if is_plain(b) { 1 } else { 3 }).sum()
+    // A plain loop: values are short, and a vectorised sum's set-up costs
+    // more than it saves on them.
+    let mut len = value.len();
+    for &b in value.as_bytes() {
+        if !is_plain(b) {
+            len += 2;
+        }
+    }
+    len
 }
 
 /// Decodes `%XY` sequences (either case). `None` when a `%` is not followed
 /// by two hex digits. Bytes that do not form UTF-8 become U+FFFD, as W3C
 /// Baggage asks.
 pub(crate) fn decode(value: &str) -> Option<Cow<'_, str>> {
-    if !value.contains('%') {
-        return Some(Cow::Borrowed(value));
-    }
-    let mut bytes = Vec::with_capacity(value.len());
     let mut rest = value.as_bytes();
-    while let Some((&b, tail)) = rest.split_first() {
-        if b == b'%' {
-            let (&[hi, lo], tail) = tail.split_first_chunk::<2>()?;
-            bytes.push((hex_digit(hi)? << 4) | hex_digit(lo)?);
-            rest = tail;
-        } else {
-            bytes.push(b);
-            rest = tail;
+    let Some(mut at) = rest.iter().position(|&b| b == b'%') else {
+        return Some(Cow::Borrowed(value));
+    };
+    let mut bytes = Vec::with_capacity(value.len());
+    loop {
+        bytes.extend_from_slice(&rest[..at]);
+        let [hi, lo] = *rest.get(at + 1..at + 3)? else {
+            return None;
+        };
+        bytes.push((hex_digit(hi)? << 4) | hex_digit(lo)?);
+        rest = &rest[at + 3..];
+        match rest.iter().position(|&b| b == b'%') {
+            Some(next) => at = next,
+            None => break,
         }
     }
-    Some(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()))
+    bytes.extend_from_slice(rest);
+    Some(Cow::Owned(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+    }))
 }
 
 fn hex_digit(c: u8) -> Option<u8> {

@@ -2,6 +2,7 @@
 
 use spanlite_api::{Context, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 
+use crate::scan::trim_ows;
 use crate::{Extractor, Injector, TextMapPropagator};
 
 const TRACEPARENT: &str = "traceparent";
@@ -116,7 +117,7 @@ pub(crate) fn format_traceparent(span_context: &SpanContext) -> Option<String> {
 
 /// Parses a `traceparent` value by the W3C rules, without allocating.
 pub(crate) fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
-    let b = value.trim_matches([' ', '\t']).as_bytes();
+    let b = trim_ows(value).as_bytes();
     if b.len() < TRACEPARENT_LEN {
         return None;
     }
@@ -167,19 +168,30 @@ fn lower_hex<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
         return None;
     }
     let mut out = [0u8; N];
+    // Branch-free: an invalid digit reads as 0xff, whose high bits survive
+    // into `invalid`.
+    let mut invalid = 0;
     for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-        *byte = (lower_digit(pair[0])? << 4) | lower_digit(pair[1])?;
+        let (hi, lo) = (
+            LOWER_DIGIT[usize::from(pair[0])],
+            LOWER_DIGIT[usize::from(pair[1])],
+        );
+        invalid |= hi | lo;
+        *byte = (hi << 4) | (lo & 0x0f);
     }
-    Some(out)
+    (invalid & 0xf0 == 0).then_some(out)
 }
 
-fn lower_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
+/// The value of each lowercase hex digit; 0xff for any other byte.
+const LOWER_DIGIT: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[LOWER_HEX[i] as usize] = i as u8;
+        i += 1;
     }
-}
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -205,6 +217,9 @@ mod tests {
     #[test]
     fn lower_hex_refuses_upper_case_and_wrong_length() {
         assert_eq!(lower_hex::<1>(b"af"), Some([0xaf]));
+        assert_eq!(lower_hex::<2>(b"0123"), Some([0x01, 0x23]));
+        assert_eq!(lower_hex::<1>(b"0g"), None);
+        assert_eq!(lower_hex::<1>(b"-0"), None);
         assert_eq!(lower_hex::<1>(b"AF"), None);
         assert_eq!(lower_hex::<1>(b"a"), None);
     }
