@@ -6,14 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use spanlite::{
-    report_diagnostic, ExportError, ExporterCounter, ExporterCounters, SpanData, SpanExporter,
-};
+use spanlite::{ExportError, ExporterCounter, ExporterCounters, SpanData, SpanExporter};
 
 use super::config::{JaegerConfig, JaegerConfigError};
 use super::encoder::JaegerEncoder;
 use super::THRIFT_CONTENT_TYPE;
-use crate::transport::{HttpSender, PlainWire, SenderSettings};
+use crate::transport::{export_deadline, HttpSender, PlainWire, SenderSettings, Warnings};
 
 /// Bodies stay under this size (Jaeger's HTTP receivers refuse bodies of
 /// 20 MiB by default); bigger batches are split.
@@ -47,7 +45,7 @@ pub struct JaegerCollectorExporter {
     timeout: Duration,
     counters: Arc<ExporterCounters>,
     shut_down: bool,
-    last_warning: Option<Instant>,
+    warnings: Warnings,
 }
 
 impl fmt::Debug for JaegerCollectorExporter {
@@ -100,7 +98,7 @@ impl JaegerCollectorExporter {
             timeout: config.timeout(),
             counters,
             shut_down: false,
-            last_warning: None,
+            warnings: Warnings::default(),
         })
     }
 
@@ -135,28 +133,16 @@ impl JaegerCollectorExporter {
                     .counters
                     .add(ExporterCounter::SpansSent, batch.span_count() as u64),
                 Err(e) => {
-                    self.warn(batch.span_count(), &e);
+                    let spans = batch.span_count();
+                    self.warnings.warn(
+                        "export_failed",
+                        format_args!("Jaeger collector: {spans} spans dropped: {e}"),
+                    );
                     result = Err(e);
                 }
             }
         }
         result
-    }
-
-    fn warn(&mut self, spans: usize, error: &ExportError) {
-        let now = Instant::now();
-        if self
-            .last_warning
-            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(10))
-        {
-            self.last_warning = Some(now);
-            report_diagnostic(
-                "export_failed",
-                format_args!(
-                    "Jaeger collector: {spans} spans dropped: {error} (reported at most every 10 s)"
-                ),
-            );
-        }
     }
 }
 
@@ -168,8 +154,7 @@ impl SpanExporter for JaegerCollectorExporter {
         if batch.is_empty() {
             return Ok(());
         }
-        let own = Instant::now().checked_add(self.timeout).unwrap_or(deadline);
-        self.send(batch, deadline.min(own))
+        self.send(batch, export_deadline(self.timeout, deadline))
     }
 
     fn shutdown(&mut self, _timeout: Duration) -> Result<(), ExportError> {

@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::request::Builder;
 use http::{HeaderMap, StatusCode};
-use spanlite::{
-    report_diagnostic, ExportError, ExporterCounter, ExporterCounters, SpanData, SpanExporter,
-};
+use spanlite::{ExportError, ExporterCounter, ExporterCounters, SpanData, SpanExporter};
 
 use super::config::{Compression, OtlpConfig, Protocol};
 use super::grpc;
 use super::response;
 use super::OtlpEncoder;
-use crate::transport::{plain_http_verdict, HttpSender, SenderSettings, Verdict, Wire};
+use crate::transport::{
+    export_deadline, plain_http_verdict, HttpSender, SenderSettings, Verdict, Warnings, Wire,
+};
 
 /// Requests are never larger than this (the spec's limit); bigger batches
 /// are split.
@@ -130,7 +130,7 @@ pub struct OtlpHttpExporter {
     body: Vec<u8>,
     counters: Arc<ExporterCounters>,
     shut_down: bool,
-    last_warning: Option<Instant>,
+    warnings: Warnings,
 }
 
 impl fmt::Debug for OtlpHttpExporter {
@@ -180,7 +180,7 @@ impl OtlpHttpExporter {
             body: Vec::new(),
             counters,
             shut_down: false,
-            last_warning: None,
+            warnings: Warnings::default(),
         })
     }
 
@@ -189,20 +189,6 @@ impl OtlpHttpExporter {
     /// a batch or simple processor).
     pub fn stats(&self) -> Arc<ExporterCounters> {
         self.counters.clone()
-    }
-
-    fn warn(&mut self, name: &'static str, message: fmt::Arguments<'_>) {
-        let now = Instant::now();
-        if self
-            .last_warning
-            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(10))
-        {
-            self.last_warning = Some(now);
-            report_diagnostic(
-                name,
-                format_args!("{message} (reported at most every 10 s)"),
-            );
-        }
     }
 
     fn encode(&mut self, spans: &[SpanData]) -> Result<Bytes, ExportError> {
@@ -265,7 +251,7 @@ impl OtlpHttpExporter {
                         partial.rejected_spans.max(0) as u64,
                     );
                     let (n, why) = (partial.rejected_spans, partial.error_message.clone());
-                    self.warn(
+                    self.warnings.warn(
                         "export_partial_success",
                         format_args!("the collector rejected {n} spans: {why}"),
                     );
@@ -273,7 +259,7 @@ impl OtlpHttpExporter {
             }
             Err(e) => {
                 let e = e.to_string();
-                self.warn(
+                self.warnings.warn(
                     "export_failed",
                     format_args!("{} spans dropped: {e}", spans.len()),
                 );
@@ -291,10 +277,7 @@ impl SpanExporter for OtlpHttpExporter {
         if batch.is_empty() {
             return Ok(());
         }
-        let own = Instant::now()
-            .checked_add(self.config.timeout)
-            .unwrap_or(deadline);
-        self.send_batch(batch, deadline.min(own))
+        self.send_batch(batch, export_deadline(self.config.timeout, deadline))
     }
 
     fn shutdown(&mut self, _timeout: Duration) -> Result<(), ExportError> {

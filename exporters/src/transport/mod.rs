@@ -4,10 +4,12 @@
 pub(crate) mod retry;
 mod sender;
 mod tls;
+mod warnings;
 mod wire;
 
 pub(crate) use sender::{HttpSender, SenderSettings};
 pub use tls::TlsConfig;
+pub(crate) use warnings::{export_deadline, Warnings};
 #[cfg(any(feature = "jaeger", feature = "zipkin"))]
 pub(crate) use wire::PlainWire;
 #[cfg(feature = "otlp")]

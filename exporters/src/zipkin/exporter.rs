@@ -6,14 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use spanlite::{
-    report_diagnostic, ExportError, ExporterCounter, ExporterCounters, SpanData, SpanExporter,
-};
+use spanlite::{ExportError, ExporterCounter, ExporterCounters, SpanData, SpanExporter};
 
 use super::config::ZipkinConfig;
 use super::encoder::ZipkinEncoder;
 use super::CONTENT_TYPE;
-use crate::transport::{HttpSender, PlainWire, SenderSettings};
+use crate::transport::{export_deadline, HttpSender, PlainWire, SenderSettings, Warnings};
 
 /// Bodies stay under this size; bigger batches are split.
 const MAX_BODY_BYTES: usize = 16 << 20;
@@ -53,7 +51,7 @@ pub struct ZipkinExporter {
     timeout: Duration,
     counters: Arc<ExporterCounters>,
     shut_down: bool,
-    last_warning: Option<Instant>,
+    warnings: Warnings,
 }
 
 impl fmt::Debug for ZipkinExporter {
@@ -94,7 +92,7 @@ impl ZipkinExporter {
             timeout: config.timeout(),
             counters,
             shut_down: false,
-            last_warning: None,
+            warnings: Warnings::default(),
         })
     }
 
@@ -127,20 +125,10 @@ impl ZipkinExporter {
                 Ok(())
             }
             Err(e) => {
-                let now = Instant::now();
-                if self
-                    .last_warning
-                    .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(10))
-                {
-                    self.last_warning = Some(now);
-                    report_diagnostic(
-                        "export_failed",
-                        format_args!(
-                            "Zipkin: {} spans dropped: {e} (reported at most every 10 s)",
-                            spans.len()
-                        ),
-                    );
-                }
+                self.warnings.warn(
+                    "export_failed",
+                    format_args!("Zipkin: {} spans dropped: {e}", spans.len()),
+                );
                 Err(e)
             }
         }
@@ -155,8 +143,7 @@ impl SpanExporter for ZipkinExporter {
         if batch.is_empty() {
             return Ok(());
         }
-        let own = Instant::now().checked_add(self.timeout).unwrap_or(deadline);
-        self.send(batch, deadline.min(own))
+        self.send(batch, export_deadline(self.timeout, deadline))
     }
 
     fn shutdown(&mut self, _timeout: Duration) -> Result<(), ExportError> {
