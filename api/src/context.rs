@@ -50,6 +50,7 @@ thread_local! {
 
 impl Context {
     /// The empty context.
+    #[inline]
     pub const fn new() -> Context {
         Context {
             span: SpanSlot::Empty,
@@ -93,6 +94,7 @@ impl Context {
     }
 
     /// Whether this context carries a span context (valid or not).
+    #[inline]
     pub fn has_span(&self) -> bool {
         !matches!(self.span, SpanSlot::Empty)
     }

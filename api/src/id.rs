@@ -1,4 +1,4 @@
-//! The two id types, [`TraceId`] and [`SpanId`]: fixed-size byte arrays that
+//! The two id types, [`TraceId`] and [`SpanId`]: 128- and 64-bit numbers that
 //! read and write as lowercase hex and are valid when not all zero.
 
 use std::fmt;
@@ -10,33 +10,38 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $bytes:literal, $int:ty, $what:literal) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-        pub struct $name([u8; $bytes]);
+        pub struct $name($int);
 
         impl $name {
             /// The all-zero id, which the spec calls invalid.
-            pub const INVALID: $name = $name([0; $bytes]);
+            pub const INVALID: $name = $name(0);
 
             /// An id from its big-endian bytes.
+            #[inline]
             pub const fn from_bytes(bytes: [u8; $bytes]) -> $name {
-                $name(bytes)
+                $name(<$int>::from_be_bytes(bytes))
             }
 
             /// An id from a number (big-endian byte order on the wire).
+            #[inline]
             pub const fn from_int(value: $int) -> $name {
-                $name(value.to_be_bytes())
+                $name(value)
             }
 
             /// The big-endian bytes.
+            #[inline]
             pub const fn to_bytes(self) -> [u8; $bytes] {
-                self.0
+                self.0.to_be_bytes()
             }
 
             /// The id as a number.
+            #[inline]
             pub const fn to_int(self) -> $int {
-                <$int>::from_be_bytes(self.0)
+                self.0
             }
 
             /// Whether any byte is non-zero.
+            #[inline]
             pub const fn is_valid(self) -> bool {
                 self.to_int() != 0
             }
@@ -46,13 +51,13 @@ macro_rules! id_type {
             /// W3C propagator rejects it on its own.
             pub fn from_hex(s: &str) -> Result<$name, ParseIdError> {
                 hex::decode::<$bytes>(s.as_bytes())
-                    .map($name)
+                    .map($name::from_bytes)
                     .ok_or(ParseIdError { what: $what, digits: $bytes * 2 })
             }
 
             /// Writes the lowercase hex digits into `out` without allocating.
             pub fn write_hex(self, out: &mut [u8; $bytes * 2]) {
-                hex::encode_into(&self.0, out);
+                hex::encode_into(&self.to_bytes(), out);
             }
         }
 

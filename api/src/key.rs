@@ -16,6 +16,7 @@ pub struct Key(StringValue);
 
 impl Key {
     /// A key from a static string, without copying it.
+    #[inline]
     pub const fn new(name: &'static str) -> Key {
         Key(StringValue::from_static(name))
     }
@@ -53,24 +54,28 @@ impl Key {
 }
 
 impl From<&'static str> for Key {
+    #[inline]
     fn from(name: &'static str) -> Key {
         Key::new(name)
     }
 }
 
 impl From<String> for Key {
+    #[inline]
     fn from(name: String) -> Key {
         Key(StringValue::from(name))
     }
 }
 
 impl From<StringValue> for Key {
+    #[inline]
     fn from(name: StringValue) -> Key {
         Key(name)
     }
 }
 
 impl From<Key> for StringValue {
+    #[inline]
     fn from(key: Key) -> StringValue {
         key.0
     }

@@ -17,6 +17,7 @@ pub struct KeyValue {
 
 impl KeyValue {
     /// An attribute from a key and anything that converts into a value.
+    #[inline]
     pub fn new(key: impl Into<Key>, value: impl Into<Value>) -> KeyValue {
         KeyValue {
             key: key.into(),
@@ -25,21 +26,25 @@ impl KeyValue {
     }
 
     /// The key.
+    #[inline]
     pub fn key(&self) -> &Key {
         &self.key
     }
 
     /// The value.
+    #[inline]
     pub fn value(&self) -> &Value {
         &self.value
     }
 
     /// The value, to change in place (e.g. truncation).
+    #[inline]
     pub fn value_mut(&mut self) -> &mut Value {
         &mut self.value
     }
 
     /// The key and the value.
+    #[inline]
     pub fn into_parts(self) -> (Key, Value) {
         (self.key, self.value)
     }

@@ -36,6 +36,7 @@ impl SpanContext {
     };
 
     /// A span context from its parts.
+    #[inline]
     pub const fn new(
         trace_id: TraceId,
         span_id: SpanId,
@@ -53,36 +54,43 @@ impl SpanContext {
     }
 
     /// The trace id.
+    #[inline]
     pub const fn trace_id(&self) -> TraceId {
         self.trace_id
     }
 
     /// The span id.
+    #[inline]
     pub const fn span_id(&self) -> SpanId {
         self.span_id
     }
 
     /// The trace flags.
+    #[inline]
     pub const fn trace_flags(&self) -> TraceFlags {
         self.flags
     }
 
     /// The W3C trace state.
+    #[inline]
     pub const fn trace_state(&self) -> &TraceState {
         &self.trace_state
     }
 
     /// Valid when both ids are valid.
+    #[inline]
     pub const fn is_valid(&self) -> bool {
         self.trace_id.is_valid() && self.span_id.is_valid()
     }
 
     /// Whether it came from another process (extracted by a propagator).
+    #[inline]
     pub const fn is_remote(&self) -> bool {
         self.remote
     }
 
     /// Whether the sampled flag is set.
+    #[inline]
     pub const fn is_sampled(&self) -> bool {
         self.flags.is_sampled()
     }

@@ -18,6 +18,7 @@ enum Repr {
 
 impl StringValue {
     /// A string from a static one, without copying it.
+    #[inline]
     pub const fn from_static(s: &'static str) -> StringValue {
         StringValue(Repr::Static(s))
     }
@@ -32,6 +33,7 @@ impl StringValue {
     }
 
     /// Whether the text is borrowed for `'static` (so cloning is free).
+    #[inline]
     pub fn is_static(&self) -> bool {
         matches!(self.0, Repr::Static(_))
     }
@@ -51,6 +53,7 @@ impl StringValue {
 }
 
 impl Default for StringValue {
+    #[inline]
     fn default() -> StringValue {
         StringValue::from_static("")
     }
@@ -59,6 +62,7 @@ impl Default for StringValue {
 impl Deref for StringValue {
     type Target = str;
 
+    #[inline]
     fn deref(&self) -> &str {
         self.as_str()
     }
@@ -119,12 +123,14 @@ impl Ord for StringValue {
 }
 
 impl From<&'static str> for StringValue {
+    #[inline]
     fn from(s: &'static str) -> StringValue {
         StringValue::from_static(s)
     }
 }
 
 impl From<String> for StringValue {
+    #[inline]
     fn from(s: String) -> StringValue {
         StringValue(Repr::Owned(s))
     }

@@ -19,26 +19,31 @@ impl TraceFlags {
     pub const KNOWN: TraceFlags = TraceFlags(0x03);
 
     /// Flags from their byte, unknown bits kept.
+    #[inline]
     pub const fn new(byte: u8) -> TraceFlags {
         TraceFlags(byte)
     }
 
     /// The byte.
+    #[inline]
     pub const fn to_u8(self) -> u8 {
         self.0
     }
 
     /// Whether the sampled bit is set.
+    #[inline]
     pub const fn is_sampled(self) -> bool {
         self.0 & 0x01 != 0
     }
 
     /// Whether the random bit is set.
+    #[inline]
     pub const fn is_random(self) -> bool {
         self.0 & 0x02 != 0
     }
 
     /// These flags with the sampled bit set to `sampled`.
+    #[inline]
     pub const fn with_sampled(self, sampled: bool) -> TraceFlags {
         if sampled {
             TraceFlags(self.0 | 0x01)
@@ -48,6 +53,7 @@ impl TraceFlags {
     }
 
     /// These flags with the random bit set to `random`.
+    #[inline]
     pub const fn with_random(self, random: bool) -> TraceFlags {
         if random {
             TraceFlags(self.0 | 0x02)
@@ -57,6 +63,7 @@ impl TraceFlags {
     }
 
     /// Only the bits that are defined; what goes on the wire.
+    #[inline]
     pub const fn known(self) -> TraceFlags {
         TraceFlags(self.0 & Self::KNOWN.0)
     }
@@ -65,6 +72,7 @@ impl TraceFlags {
 impl BitOr for TraceFlags {
     type Output = TraceFlags;
 
+    #[inline]
     fn bitor(self, rhs: TraceFlags) -> TraceFlags {
         TraceFlags(self.0 | rhs.0)
     }

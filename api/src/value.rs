@@ -53,6 +53,7 @@ impl Array {
 
 impl Value {
     /// The string, when this is a string value.
+    #[inline]
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s.as_str()),
@@ -103,6 +104,7 @@ impl fmt::Display for Value {
 macro_rules! from_primitive {
     ($($from:ty => $variant:ident,)*) => {$(
         impl From<$from> for Value {
+            #[inline]
             fn from(v: $from) -> Value {
                 Value::$variant(v.into())
             }
@@ -125,6 +127,7 @@ from_primitive! {
 macro_rules! from_vec {
     ($($from:ty => $variant:ident,)*) => {$(
         impl From<Vec<$from>> for Value {
+            #[inline]
             fn from(v: Vec<$from>) -> Value {
                 Value::Array(Array::$variant(v.into_iter().map(Into::into).collect()))
             }

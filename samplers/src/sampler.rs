@@ -24,6 +24,7 @@ pub struct SamplingParams<'a> {
 
 impl<'a> SamplingParams<'a> {
     /// Parameters for a span with no attributes and no links.
+    #[inline]
     pub fn new(parent: &'a Context, trace_id: TraceId, name: &'a str, kind: SpanKind) -> Self {
         SamplingParams {
             parent,
@@ -36,12 +37,14 @@ impl<'a> SamplingParams<'a> {
     }
 
     /// These parameters with start attributes.
+    #[inline]
     pub fn with_attributes(mut self, attributes: &'a [KeyValue]) -> Self {
         self.attributes = attributes;
         self
     }
 
     /// These parameters with links.
+    #[inline]
     pub fn with_links(mut self, links: &'a [Link]) -> Self {
         self.links = links;
         self
@@ -61,11 +64,13 @@ pub enum SamplingDecision {
 
 impl SamplingDecision {
     /// Whether the span records.
+    #[inline]
     pub fn is_recording(self) -> bool {
         !matches!(self, SamplingDecision::Drop)
     }
 
     /// Whether the sampled flag is set.
+    #[inline]
     pub fn is_sampled(self) -> bool {
         matches!(self, SamplingDecision::RecordAndSample)
     }
@@ -157,12 +162,14 @@ impl SamplingResult {
     }
 
     /// Attributes the sampler adds to the span.
+    #[inline]
     pub fn attributes(&self) -> &[KeyValue] {
         self.changes.as_deref().map_or(&[], |c| &c.attributes)
     }
 
     /// The trace state the new span carries, or `None` for its parent's
     /// (an empty one for a root), unchanged.
+    #[inline]
     pub fn trace_state(&self) -> Option<&TraceState> {
         self.changes.as_deref().and_then(|c| c.trace_state.as_ref())
     }
@@ -185,21 +192,28 @@ impl SamplingResult {
 
     /// The parts, to move into the span: the decision, the attributes, and
     /// the trace state (`None`: the parent's).
+    #[inline]
     pub fn into_parts(self) -> (SamplingDecision, Vec<KeyValue>, Option<TraceState>) {
         match self.changes {
             None => (self.decision, Vec::new(), None),
-            Some(changes) => {
-                let Changes {
-                    attributes,
-                    trace_state,
-                } = *changes;
-                (self.decision, attributes, trace_state)
-            }
+            Some(changes) => Self::unbox(self.decision, *changes),
         }
+    }
+
+    fn unbox(
+        decision: SamplingDecision,
+        changes: Changes,
+    ) -> (SamplingDecision, Vec<KeyValue>, Option<TraceState>) {
+        let Changes {
+            attributes,
+            trace_state,
+        } = changes;
+        (decision, attributes, trace_state)
     }
 }
 
 impl From<SamplingDecision> for SamplingResult {
+    #[inline]
     fn from(decision: SamplingDecision) -> SamplingResult {
         SamplingResult::new(decision)
     }
@@ -217,6 +231,7 @@ pub trait Sampler: Send + Sync + fmt::Debug {
 }
 
 impl<S: Sampler + ?Sized> Sampler for Box<S> {
+    #[inline]
     fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
         (**self).should_sample(params)
     }
@@ -227,6 +242,7 @@ impl<S: Sampler + ?Sized> Sampler for Box<S> {
 }
 
 impl<S: Sampler + ?Sized> Sampler for std::sync::Arc<S> {
+    #[inline]
     fn should_sample(&self, params: &SamplingParams<'_>) -> SamplingResult {
         (**self).should_sample(params)
     }

@@ -32,7 +32,19 @@ pub(crate) fn take() -> UniqueRecord {
                 }
                 crate::processor::refill_pool(&mut pool, REFILL);
             }
-            pool.pop()
+            let record = pool.pop()?;
+            // Records come back cold from the export thread's core: start
+            // loading the next ones now, a span ahead. The next record's
+            // header was asked for by the previous call, so reading it to
+            // find its attribute storage does not stall.
+            let len = pool.len();
+            if len >= 1 {
+                pool[len - 1].prefetch_attributes();
+            }
+            if len >= 2 {
+                pool[len - 2].prefetch();
+            }
+            Some(record)
         })
         .ok()
         .flatten();

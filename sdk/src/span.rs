@@ -8,7 +8,7 @@ use crate::span_data::SpanRecord;
 use crate::unique_record::UniqueRecord;
 use crate::{
     clock, diagnostics, exception_attributes, Context, Event, KeyValue, Link, SharedSpan,
-    SpanContext, SpanData, SpanLimits, Status, StringValue,
+    SpanContext, SpanData, SpanLimits, Status, StringValue, Value,
 };
 
 /// A span in progress. Owned by one place at a time, so recording needs no
@@ -49,21 +49,20 @@ impl Span {
     #[inline]
     fn record(&mut self) -> Option<(&mut SpanRecord, SpanLimits)> {
         let record = &mut **self.record.as_mut()?;
-        let limits = record
-            .tracer
-            .as_ref()
-            .map(|t| t.provider.limits)
-            .unwrap_or_default();
+        let limits = record.limits();
         Some((record, limits))
     }
 
     /// Sets an attribute; a later value for the same key replaces the
     /// earlier one. Past the attribute count limit, new keys are dropped and
     /// counted.
-    #[inline]
+    #[inline(always)]
     pub fn set_attribute(&mut self, attribute: KeyValue) {
-        if let Some((record, limits)) = self.record() {
-            record.set_attribute(attribute, &limits);
+        // Inlined so that a span that does not record costs one test, and
+        // the attribute (often built from constants) is never materialised.
+        match self.record.as_mut() {
+            Some(record) => record.set_attribute_within_limits(attribute),
+            None => discard(attribute),
         }
     }
 
@@ -150,10 +149,14 @@ impl Span {
         self.finish(Some(clock::to_unix_nanos(timestamp)));
     }
 
+    #[inline]
     fn finish(&mut self, end_unix_nanos: Option<u64>) {
-        let Some(mut record) = self.record.take() else {
-            return;
-        };
+        if let Some(record) = self.record.take() {
+            Span::finish_recording(record, end_unix_nanos);
+        }
+    }
+
+    fn finish_recording(mut record: UniqueRecord, end_unix_nanos: Option<u64>) {
         let end = end_unix_nanos.unwrap_or_else(clock::now);
         record.end_unix_nanos = end.max(record.start_unix_nanos);
         let data = SpanData(record.into_shared());
@@ -176,6 +179,7 @@ impl Span {
 }
 
 impl Drop for Span {
+    #[inline]
     fn drop(&mut self) {
         self.finish(None);
     }
@@ -191,8 +195,53 @@ impl fmt::Debug for Span {
 }
 
 impl SpanRecord {
-    pub(crate) fn set_attribute(&mut self, mut attribute: KeyValue, limits: &SpanLimits) {
-        if let Some(max) = limits.attribute_value_length() {
+    /// The limits of the provider that started the span.
+    #[inline]
+    fn limits(&self) -> SpanLimits {
+        self.tracer
+            .as_ref()
+            .map(|t| t.provider.limits)
+            .unwrap_or_default()
+    }
+
+    /// [`set_attribute`](Self::set_attribute) under the span's own limits.
+    /// The common case (a new key, room left, no length limit) is inlined
+    /// so the attribute goes straight into the record's storage.
+    #[inline]
+    fn set_attribute_within_limits(&mut self, attribute: KeyValue) {
+        let Some(tracer) = self.tracer.as_deref() else {
+            return self.set_attribute(attribute, &SpanLimits::default());
+        };
+        let limits = &tracer.provider.limits;
+        let (count, length) = (limits.attribute_count(), limits.attribute_value_length());
+        let len = self.attributes.len();
+        if length.is_none()
+            && len < count
+            && len < self.attributes.capacity()
+            && !self.attributes.iter().any(|a| a.key() == attribute.key())
+        {
+            self.attributes.push(attribute);
+        } else {
+            self.set_attribute_limited(attribute, count, length);
+        }
+    }
+
+    pub(crate) fn set_attribute(&mut self, attribute: KeyValue, limits: &SpanLimits) {
+        self.set_attribute_limited(
+            attribute,
+            limits.attribute_count(),
+            limits.attribute_value_length(),
+        );
+    }
+
+    #[inline(never)]
+    fn set_attribute_limited(
+        &mut self,
+        mut attribute: KeyValue,
+        max_count: usize,
+        max_length: Option<usize>,
+    ) {
+        if let Some(max) = max_length {
             attribute.value_mut().truncate_strings(max);
         }
         if let Some(existing) = self
@@ -201,7 +250,7 @@ impl SpanRecord {
             .find(|a| a.key() == attribute.key())
         {
             *existing = attribute;
-        } else if self.attributes.len() < limits.attribute_count() {
+        } else if self.attributes.len() < max_count {
             self.attributes.push(attribute);
         } else {
             self.dropped_attributes = self.dropped_attributes.saturating_add(1);
@@ -264,6 +313,24 @@ impl SpanRecord {
                 ),
             );
         }
+    }
+}
+
+/// Drops an attribute a span does not record. Inlined with the common
+/// cases spelled out, so that an attribute built from constants (a static
+/// key, a number or a static string) costs nothing to throw away; the
+/// generic drop of a `Value` is too large to be inlined on its own.
+#[inline(always)]
+fn discard(attribute: KeyValue) {
+    let (key, value) = attribute.into_parts();
+    let key = StringValue::from(key);
+    if key.is_static() {
+        std::mem::forget(key);
+    }
+    match value {
+        Value::Bool(_) | Value::I64(_) | Value::F64(_) => {}
+        Value::String(s) if s.is_static() => std::mem::forget(s),
+        other => drop(other),
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::SystemTime;
 
 use crate::tracer_provider::ProviderInner;
 use crate::{
-    clock, record_pool, Context, InstrumentationScope, KeyValue, Link, SamplingParams, Span,
-    SpanContext, SpanId, SpanKind, StringValue, TraceFlags,
+    clock, record_pool, Context, InstrumentationScope, KeyValue, Link, RandomIdGenerator,
+    SamplingParams, Span, SpanContext, SpanId, SpanKind, StringValue, TraceFlags,
 };
 
 /// What a tracer shares with the spans it starts.
@@ -105,26 +105,62 @@ impl Tracer {
         }
         let parent_ref = parent.span();
         let parent_cx = parent_ref.span_context();
-        let ids = &*provider.id_generator;
+        let ids = provider.id_generator.as_deref();
         let (trace_id, inherited_flags) = if parent_cx.is_valid() {
             (parent_cx.trace_id(), parent_cx.trace_flags().known())
         } else {
             let random = TraceFlags::NONE.with_random(provider.random_trace_flag);
-            (ids.new_trace_id(), random)
+            let trace_id = match ids {
+                None => RandomIdGenerator::trace_id(),
+                Some(ids) => ids.new_trace_id(),
+            };
+            (trace_id, random)
         };
-        let span_id = ids.new_span_id();
+        let span_id = match ids {
+            None => RandomIdGenerator::span_id(),
+            Some(ids) => ids.new_span_id(),
+        };
         let params = SamplingParams::new(parent, trace_id, &name, kind)
             .with_attributes(&attributes)
             .with_links(&links);
         let (decision, sampler_attributes, trace_state) =
-            provider.sampler.should_sample(&params).into_parts();
+            (*provider.sampler).should_sample(&params).into_parts();
         let flags = inherited_flags.with_sampled(decision.is_sampled());
         let trace_state = trace_state.unwrap_or_else(|| parent_cx.trace_state().clone());
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
         if !decision.is_recording() {
             return Span::non_recording(span_context);
         }
+        self.start_recording(
+            span_context,
+            name,
+            kind,
+            parent,
+            sampler_attributes,
+            attributes,
+            links,
+            start_time,
+        )
+    }
 
+    /// The part of [`start_span`](Self::start_span) that only recording
+    /// spans need, kept out of line so that the decision path stays small.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn start_recording(
+        &self,
+        span_context: SpanContext,
+        name: StringValue,
+        kind: SpanKind,
+        parent: &Context,
+        sampler_attributes: Vec<KeyValue>,
+        attributes: Vec<KeyValue>,
+        links: Vec<Link>,
+        start_time: Option<SystemTime>,
+    ) -> Span {
+        let provider = &*self.0.provider;
+        let parent_ref = parent.span();
+        let parent_cx = parent_ref.span_context();
         let mut record = record_pool::take();
         let r = &mut *record;
         if !r.tracer.as_ref().is_some_and(|t| Arc::ptr_eq(t, &self.0)) {

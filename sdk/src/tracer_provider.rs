@@ -21,7 +21,9 @@ const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) struct ProviderInner {
     pub(crate) resource: Resource,
     pub(crate) sampler: Box<dyn Sampler>,
-    pub(crate) id_generator: Box<dyn IdGenerator>,
+    /// A custom id generator; `None` for [`RandomIdGenerator`], called
+    /// without dynamic dispatch.
+    pub(crate) id_generator: Option<Box<dyn IdGenerator>>,
     /// Whether root spans set the W3C Level 2 random flag.
     pub(crate) random_trace_flag: bool,
     pub(crate) limits: SpanLimits,
@@ -173,7 +175,7 @@ impl TracerProvider {
 pub struct TracerProviderBuilder {
     resource: Option<Resource>,
     sampler: SamplerSetting,
-    id_generator: Box<dyn IdGenerator>,
+    id_generator: Option<Box<dyn IdGenerator>>,
     random_trace_flag: bool,
     limits: SpanLimits,
     processors: Vec<Box<dyn SpanProcessor>>,
@@ -267,7 +269,7 @@ impl Default for TracerProviderBuilder {
         TracerProviderBuilder {
             resource: None,
             sampler: SamplerSetting::from_env(),
-            id_generator: Box::new(RandomIdGenerator),
+            id_generator: None,
             random_trace_flag: false,
             limits: SpanLimits::from_env(),
             processors: Vec::new(),
@@ -293,7 +295,12 @@ impl TracerProviderBuilder {
 
     /// The id generator (default: [`RandomIdGenerator`]).
     pub fn with_id_generator(mut self, generator: impl IdGenerator + 'static) -> Self {
-        self.id_generator = Box::new(generator);
+        let built_in = std::any::TypeId::of::<RandomIdGenerator>();
+        self.id_generator = if (&generator as &dyn std::any::Any).type_id() == built_in {
+            None
+        } else {
+            Some(Box::new(generator))
+        };
         self
     }
 
@@ -343,7 +350,11 @@ impl TracerProviderBuilder {
         let inner = ProviderInner {
             sampler: self.sampler.into_sampler(&resource),
             resource,
-            random_trace_flag: self.random_trace_flag && self.id_generator.trace_ids_are_random(),
+            random_trace_flag: self.random_trace_flag
+                && self
+                    .id_generator
+                    .as_ref()
+                    .is_none_or(|ids| ids.trace_ids_are_random()),
             id_generator: self.id_generator,
             limits: self.limits,
             processors: self.processors,
