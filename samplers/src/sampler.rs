@@ -94,7 +94,28 @@ impl SamplingDecision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SamplingResult {
     decision: SamplingDecision,
-    changes: Option<Box<Changes>>,
+    changes: MaybeChanges,
+}
+
+/// The boxed additions, if any. Dropping one is a test and, only when
+/// there are changes, an out-of-line call: the generic drop of the box's
+/// contents is too large to inline, and a caller that drops a plain
+/// decision should not pay a call for it.
+#[derive(Debug, Clone, PartialEq)]
+struct MaybeChanges(Option<Box<Changes>>);
+
+impl Drop for MaybeChanges {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            drop_changes(self.0.take());
+        }
+    }
+}
+
+#[inline(never)]
+fn drop_changes(changes: Option<Box<Changes>>) {
+    drop(changes);
 }
 
 /// What a sampler adds to its decision; absent for most answers.
@@ -111,7 +132,7 @@ impl SamplingResult {
     pub const fn new(decision: SamplingDecision) -> SamplingResult {
         SamplingResult {
             decision,
-            changes: None,
+            changes: MaybeChanges(None),
         }
     }
 
@@ -124,10 +145,10 @@ impl SamplingResult {
     ) -> SamplingResult {
         SamplingResult {
             decision,
-            changes: Some(Box::new(Changes {
+            changes: MaybeChanges(Some(Box::new(Changes {
                 attributes,
                 trace_state: Some(trace_state),
-            })),
+            }))),
         }
     }
 
@@ -148,10 +169,10 @@ impl SamplingResult {
         }
         SamplingResult {
             decision,
-            changes: Some(Box::new(Changes {
+            changes: MaybeChanges(Some(Box::new(Changes {
                 attributes,
                 trace_state: None,
-            })),
+            }))),
         }
     }
 
@@ -164,14 +185,14 @@ impl SamplingResult {
     /// Attributes the sampler adds to the span.
     #[inline]
     pub fn attributes(&self) -> &[KeyValue] {
-        self.changes.as_deref().map_or(&[], |c| &c.attributes)
+        self.changes.0.as_deref().map_or(&[], |c| &c.attributes)
     }
 
     /// The trace state the new span carries, or `None` for its parent's
     /// (an empty one for a root), unchanged.
     #[inline]
     pub fn trace_state(&self) -> Option<&TraceState> {
-        self.changes.as_deref().and_then(|c| c.trace_state.as_ref())
+        self.changes.0.as_deref().and_then(|c| c.trace_state.as_ref())
     }
 
     /// The trace state the new span carries, given what the sampler was
@@ -193,8 +214,8 @@ impl SamplingResult {
     /// The parts, to move into the span: the decision, the attributes, and
     /// the trace state (`None`: the parent's).
     #[inline]
-    pub fn into_parts(self) -> (SamplingDecision, Vec<KeyValue>, Option<TraceState>) {
-        match self.changes {
+    pub fn into_parts(mut self) -> (SamplingDecision, Vec<KeyValue>, Option<TraceState>) {
+        match self.changes.0.take() {
             None => (self.decision, Vec::new(), None),
             Some(changes) => Self::unbox(self.decision, *changes),
         }

@@ -206,8 +206,10 @@ impl SpanRecord {
 
     /// [`set_attribute`](Self::set_attribute) under the span's own limits.
     /// The common case (a new key, room left, no length limit) is inlined
-    /// so the attribute goes straight into the record's storage.
-    #[inline]
+    /// so the attribute goes straight into the record's storage (passed
+    /// through the stack instead, its parts are written in pieces and read
+    /// back whole, which stalls the read).
+    #[inline(always)]
     fn set_attribute_within_limits(&mut self, attribute: KeyValue) {
         let Some(tracer) = self.tracer.as_deref() else {
             return self.set_attribute(attribute, &SpanLimits::default());
