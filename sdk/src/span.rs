@@ -210,7 +210,7 @@ impl SpanRecord {
     /// through the stack instead, its parts are written in pieces and read
     /// back whole, which stalls the read).
     #[inline(always)]
-    fn set_attribute_within_limits(&mut self, attribute: KeyValue) {
+    pub(crate) fn set_attribute_within_limits(&mut self, attribute: KeyValue) {
         let Some(tracer) = self.tracer.as_deref() else {
             return self.set_attribute(attribute, &SpanLimits::default());
         };

@@ -185,7 +185,7 @@ impl Tracer {
         let limits = provider.limits;
         if !sampler_attributes.is_empty() || !attributes.is_empty() {
             for kv in sampler_attributes.into_iter().chain(attributes) {
-                r.set_attribute(kv, &limits);
+                r.set_attribute_within_limits(kv);
             }
         }
         if !links.is_empty() {
@@ -241,7 +241,13 @@ impl<'a> SpanBuilder<'a> {
 
     /// Adds start attributes; the sampler sees them.
     pub fn with_attributes(mut self, attributes: impl IntoIterator<Item = KeyValue>) -> Self {
-        self.attributes.extend(attributes);
+        if self.attributes.is_empty() {
+            // A vector given whole keeps its storage: collecting a vector's
+            // own iterator reuses it instead of copying.
+            self.attributes = attributes.into_iter().collect();
+        } else {
+            self.attributes.extend(attributes);
+        }
         self
     }
 
