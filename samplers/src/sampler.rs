@@ -192,7 +192,10 @@ impl SamplingResult {
     /// (an empty one for a root), unchanged.
     #[inline]
     pub fn trace_state(&self) -> Option<&TraceState> {
-        self.changes.0.as_deref().and_then(|c| c.trace_state.as_ref())
+        self.changes
+            .0
+            .as_deref()
+            .and_then(|c| c.trace_state.as_ref())
     }
 
     /// The trace state the new span carries, given what the sampler was

@@ -56,3 +56,17 @@ pub(crate) fn take() -> UniqueRecord {
         None => UniqueRecord::new(),
     }
 }
+
+/// Keeps an ended span's record that nothing else holds (its span was not
+/// queued: dropped on a full buffer, or no processor kept it), so the next
+/// span reuses it instead of freeing it here and allocating anew.
+#[inline]
+pub(crate) fn give_back(record: UniqueRecord) {
+    let _ = POOL.try_with(|pool| {
+        if let Ok(mut pool) = pool.try_borrow_mut() {
+            if pool.len() < POOL_CAPACITY {
+                pool.push(record);
+            }
+        }
+    });
+}

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use crate::record_pool;
 use crate::span_data::SpanRecord;
 use crate::unique_record::UniqueRecord;
 use crate::{
@@ -162,6 +163,10 @@ impl Span {
         let data = SpanData(record.into_shared());
         if let Some(tracer) = data.0.tracer.as_deref() {
             tracer.provider.end_span(&data);
+        }
+        // Nobody kept the span: reuse its record rather than free it.
+        if let Some(record) = UniqueRecord::from_shared(data.0) {
+            record_pool::give_back(record);
         }
     }
 
