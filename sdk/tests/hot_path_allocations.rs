@@ -142,3 +142,72 @@ fn ten_thousand_unsampled_spans_allocate_nothing() {
     allocations_for(&provider, 1, &mut one);
     assert_eq!(allocations_for(&provider, 10, &mut one), 0);
 }
+
+/// Three static attributes, ended at once.
+fn root_span(tracer: &spanlite::Tracer) {
+    let mut span = tracer.start_with_context("GET /", &Context::new());
+    span.set_attribute(KeyValue::new("http.route", "/"));
+    span.set_attribute(KeyValue::new("http.response.status_code", 200));
+    span.set_attribute(KeyValue::new("cache.hit", true));
+    span.end();
+}
+
+#[test]
+fn sampled_spans_that_no_processor_keeps_reuse_their_records() {
+    let provider = TracerProvider::builder().build();
+    let tracer = provider.tracer("alloc");
+    allocations_for(&provider, 1, || root_span(&tracer));
+    assert_eq!(allocations_for(&provider, 10, || root_span(&tracer)), 0);
+}
+
+/// Holds every export until the test lets go, so the queue stays full.
+#[derive(Debug)]
+struct Stuck(std::sync::Arc<std::sync::Mutex<()>>);
+
+impl SpanExporter for Stuck {
+    fn export(
+        &mut self,
+        _: &[spanlite::SpanData],
+        _: std::time::Instant,
+    ) -> Result<(), spanlite::ExportError> {
+        drop(self.0.lock());
+        Ok(())
+    }
+}
+
+#[test]
+fn spans_dropped_on_a_full_queue_reuse_their_records_and_are_counted() {
+    let gate = std::sync::Arc::new(std::sync::Mutex::new(()));
+    let held = gate.lock().unwrap();
+    let config = BatchConfig::default()
+        .with_max_queue_size(16)
+        .with_max_export_batch_size(16);
+    let provider = TracerProvider::builder()
+        .with_span_processor(BatchSpanProcessor::new(Stuck(gate.clone()), config))
+        .build();
+    let tracer = provider.tracer("alloc");
+    // Warm-up: the first batch reaches the stuck exporter, the queue fills,
+    // and the first drop is reported once.
+    for _ in 0..1000 {
+        root_span(&tracer);
+    }
+    let before = allocations_on_this_thread();
+    for _ in 0..10_000 {
+        root_span(&tracer);
+    }
+    assert_eq!(allocations_on_this_thread() - before, 0);
+    let stats = provider.stats();
+    assert_eq!(stats.ended(), 11_000);
+    assert!(
+        stats.dropped_queue_full() >= 10_000,
+        "{stats:?}: every span of the measured loop found the queue full"
+    );
+    drop(held);
+    provider.shutdown(FLUSH).unwrap();
+    let stats = provider.stats();
+    assert_eq!(
+        stats.ended(),
+        stats.exported() + stats.dropped_queue_full(),
+        "{stats:?}"
+    );
+}
