@@ -170,6 +170,23 @@ impl Context {
     }
 }
 
+impl Drop for Context {
+    /// The empty context (as in `&Context::new()`, the usual explicit root)
+    /// owns nothing: dropping it is a test instead of a call to the
+    /// generic drop of its parts.
+    #[inline]
+    fn drop(&mut self) {
+        if !matches!(self.span, SpanSlot::Empty) || self.entries.is_some() {
+            drop_parts(std::mem::take(&mut self.span), self.entries.take());
+        }
+    }
+}
+
+#[inline(never)]
+fn drop_parts(span: SpanSlot, entries: Option<Arc<Entries>>) {
+    drop((span, entries));
+}
+
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use spanlite::{
     AlwaysOff, AlwaysOn, BatchConfig, BatchSpanProcessor, Context, ExportError, KeyValue,
-    ParentBased, Sampler, SpanData, SpanExporter, TraceIdRatioBased, Tracer, TracerProvider,
+    ParentBased, SpanData, SpanExporter, TraceIdRatioBased, Tracer, TracerProvider,
 };
 
 /// Counts and discards.
@@ -31,23 +31,19 @@ pub enum Sampling {
     Ratio1Pct,
 }
 
-fn sampler(sampling: Sampling) -> Box<dyn Sampler> {
-    match sampling {
-        Sampling::AlwaysOn => Box::new(AlwaysOn),
-        Sampling::AlwaysOff => Box::new(AlwaysOff),
-        Sampling::Ratio1Pct => Box::new(ParentBased::new(TraceIdRatioBased::new(0.01))),
-    }
-}
-
 /// A provider with the default batch settings, and its exporter's counter.
+/// The sampler is given as users give it: the concrete type, boxed once
+/// by the builder.
 pub fn provider(sampling: Sampling) -> (TracerProvider, Arc<AtomicU64>) {
     let exported = Arc::new(AtomicU64::new(0));
     let processor = BatchSpanProcessor::new(Discard(exported.clone()), BatchConfig::default());
-    let provider = TracerProvider::builder()
-        .with_sampler(sampler(sampling))
-        .with_span_processor(processor)
-        .build();
-    (provider, exported)
+    let builder = TracerProvider::builder().with_span_processor(processor);
+    let builder = match sampling {
+        Sampling::AlwaysOn => builder.with_sampler(AlwaysOn),
+        Sampling::AlwaysOff => builder.with_sampler(AlwaysOff),
+        Sampling::Ratio1Pct => builder.with_sampler(ParentBased::new(TraceIdRatioBased::new(0.01))),
+    };
+    (builder.build(), exported)
 }
 
 /// The benchmark's unit of work: a root span with three attributes.

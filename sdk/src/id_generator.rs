@@ -56,22 +56,28 @@ thread_local! {
 const INCREMENT: u64 = 0xa076_1d64_78bd_642f;
 const MIX: u64 = 0xe703_7ed1_a0b4_28db;
 
-/// The next 64 random bits of this thread's generator. The state lives in a
-/// constant-initialised thread local without a destructor, so reading it
-/// needs no lazy-initialisation check nor borrow flag: ids cost about a
-/// nanosecond each.
+/// The next `N` random 64-bit values of this thread's generator. wyrand
+/// is counter-based: each output depends only on its own state value, so
+/// the `N` outputs are computed side by side from one read of the state
+/// and one write, not as a chain through memory. The state lives in a
+/// constant-initialised thread local without a destructor: no lazy
+/// initialisation check, no borrow flag.
 #[inline]
-pub(crate) fn next_u64() -> u64 {
+pub(crate) fn next_u64s<const N: usize>() -> [u64; N] {
     STATE.with(|state| {
         let mut s = state.get();
         if s == 0 {
             s = seed();
         }
-        s = s.wrapping_add(INCREMENT);
-        state.set(s);
-        let t = u128::from(s) * u128::from(s ^ MIX);
-        (t as u64) ^ ((t >> 64) as u64)
+        state.set(s.wrapping_add(INCREMENT.wrapping_mul(N as u64)));
+        std::array::from_fn(|i| mix(s.wrapping_add(INCREMENT.wrapping_mul(i as u64 + 1))))
     })
+}
+
+#[inline]
+fn mix(s: u64) -> u64 {
+    let t = u128::from(s) * u128::from(s ^ MIX);
+    (t as u64) ^ ((t >> 64) as u64)
 }
 
 /// A fresh seed from the OS for this thread (never 0).
@@ -81,11 +87,24 @@ fn seed() -> u64 {
 }
 
 impl RandomIdGenerator {
+    /// A trace id and a span id for a root span, without dynamic dispatch.
+    #[inline]
+    pub(crate) fn root_ids() -> (TraceId, SpanId) {
+        let [high, low, span] = next_u64s::<3>();
+        if high | low != 0 && span != 0 {
+            return (
+                TraceId::from_int((u128::from(high) << 64) | u128::from(low)),
+                SpanId::from_int(span),
+            );
+        }
+        (RandomIdGenerator::trace_id(), RandomIdGenerator::span_id())
+    }
+
     /// A trace id, without dynamic dispatch.
     #[inline]
     pub(crate) fn trace_id() -> TraceId {
         loop {
-            let (high, low) = (next_u64(), next_u64());
+            let [high, low] = next_u64s::<2>();
             if high | low != 0 {
                 return TraceId::from_int((u128::from(high) << 64) | u128::from(low));
             }
@@ -96,7 +115,7 @@ impl RandomIdGenerator {
     #[inline]
     pub(crate) fn span_id() -> SpanId {
         loop {
-            let id = next_u64();
+            let [id] = next_u64s::<1>();
             if id != 0 {
                 return SpanId::from_int(id);
             }

@@ -106,19 +106,20 @@ impl Tracer {
         let parent_ref = parent.span();
         let parent_cx = parent_ref.span_context();
         let ids = provider.id_generator.as_deref();
-        let (trace_id, inherited_flags) = if parent_cx.is_valid() {
-            (parent_cx.trace_id(), parent_cx.trace_flags().known())
+        let (trace_id, span_id, inherited_flags) = if parent_cx.is_valid() {
+            let span_id = match ids {
+                None => RandomIdGenerator::span_id(),
+                Some(ids) => ids.new_span_id(),
+            };
+            let flags = parent_cx.trace_flags().known();
+            (parent_cx.trace_id(), span_id, flags)
         } else {
             let random = TraceFlags::NONE.with_random(provider.random_trace_flag);
-            let trace_id = match ids {
-                None => RandomIdGenerator::trace_id(),
-                Some(ids) => ids.new_trace_id(),
+            let (trace_id, span_id) = match ids {
+                None => RandomIdGenerator::root_ids(),
+                Some(ids) => (ids.new_trace_id(), ids.new_span_id()),
             };
-            (trace_id, random)
-        };
-        let span_id = match ids {
-            None => RandomIdGenerator::span_id(),
-            Some(ids) => ids.new_span_id(),
+            (trace_id, span_id, random)
         };
         let params = SamplingParams::new(parent, trace_id, &name, kind)
             .with_attributes(&attributes)
