@@ -77,6 +77,7 @@ impl ParentBased {
         self
     }
 
+    #[inline]
     fn delegate(&self, params: &SamplingParams<'_>) -> &dyn Sampler {
         let span = params.parent.span();
         let parent = span.span_context();
@@ -112,7 +113,14 @@ impl Sampler for ParentBased {
             }
             return erase_inconsistent_threshold(result, params);
         }
-        erase_inconsistent_threshold(self.delegate(params).should_sample(params), params)
+        let result = self.delegate(params).should_sample(params);
+        if !result.decision().is_sampled()
+            || (result.trace_state().is_none() && parent.trace_state().is_empty())
+        {
+            // No trace state to look into: skip the call and two copies.
+            return result;
+        }
+        erase_inconsistent_threshold(result, params)
     }
 
     fn description(&self) -> String {

@@ -328,7 +328,7 @@ impl SpanRecord {
 /// key, a number or a static string) costs nothing to throw away; the
 /// generic drop of a `Value` is too large to be inlined on its own.
 #[inline(always)]
-fn discard(attribute: KeyValue) {
+pub(crate) fn discard(attribute: KeyValue) {
     let (key, value) = attribute.into_parts();
     let key = StringValue::from(key);
     if key.is_static() {

@@ -43,7 +43,11 @@ impl SpanRecord {
     /// not touched: starting a span overwrites them all.
     #[inline]
     pub(crate) fn reset(&mut self) {
-        self.attributes.clear();
+        // One by one, so attributes built from constants are forgotten
+        // without a call to the generic drop of a value.
+        while let Some(attribute) = self.attributes.pop() {
+            crate::span::discard(attribute);
+        }
         self.dropped_attributes = 0;
         self.events.clear();
         self.dropped_events = 0;

@@ -183,13 +183,13 @@ impl Tracer {
             Some(at) => clock::to_unix_nanos(at),
             None => clock::now(),
         };
-        let limits = provider.limits;
         if !sampler_attributes.is_empty() || !attributes.is_empty() {
             for kv in sampler_attributes.into_iter().chain(attributes) {
                 r.set_attribute_within_limits(kv);
             }
         }
         if !links.is_empty() {
+            let limits = provider.limits;
             for link in links {
                 r.add_link(link, &limits);
             }
