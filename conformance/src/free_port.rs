@@ -1,6 +1,6 @@
 //! Free TCP and UDP ports on 127.0.0.1, chosen by the kernel.
 
-use std::net::{Ipv4Addr, TcpListener, UdpSocket};
+use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
 
 /// `count` distinct ports that were free on 127.0.0.1 a moment ago: each is
 /// bound to port 0, read back, and released only once all are chosen, so
@@ -29,9 +29,48 @@ pub fn free_udp_ports(count: usize) -> std::io::Result<Vec<u16>> {
         .collect()
 }
 
+/// A port on 127.0.0.1 that refuses connections for as long as it lives.
+///
+/// A port merely freed (bound to 0, read back, released) can be handed to
+/// the next bind in the same moment, say to a Jaeger another test is
+/// starting, and then it answers. This one is the local end of a
+/// connection the value holds open: nothing listens on it, and the kernel
+/// gives it to no other bind until the value is dropped.
+#[derive(Debug)]
+pub struct RefusedPort {
+    port: u16,
+    _connection: (TcpListener, TcpStream, TcpStream),
+}
+
+impl RefusedPort {
+    /// Reserves one.
+    pub fn new() -> std::io::Result<RefusedPort> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let client = TcpStream::connect(listener.local_addr()?)?;
+        let (server, _) = listener.accept()?;
+        Ok(RefusedPort {
+            port: client.local_addr()?.port(),
+            _connection: (listener, client, server),
+        })
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_port_refuses_connections_and_cannot_be_bound_meanwhile() {
+        let refused = RefusedPort::new().unwrap();
+        let error = TcpStream::connect((Ipv4Addr::LOCALHOST, refused.port())).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
+        assert!(TcpListener::bind((Ipv4Addr::LOCALHOST, refused.port())).is_err());
+    }
 
     #[test]
     fn ports_are_distinct_and_bindable_on_loopback() {

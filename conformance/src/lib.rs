@@ -49,7 +49,7 @@ pub mod otlp_json_view;
 mod poll;
 
 pub use error::HarnessError;
-pub use free_port::{free_ports, free_udp_ports};
+pub use free_port::{free_ports, free_udp_ports, RefusedPort};
 pub use go_peer::{
     go_peer_binary, go_peer_build_script, GoPeer, GO_CLIENT_SERVICE, GO_PEER_SERVICE,
 };

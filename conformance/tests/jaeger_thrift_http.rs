@@ -12,6 +12,7 @@ use common::every_field::{
 };
 use common::jaeger_thrift_fields::check_round_trip;
 use spanlite::{InMemoryExporter, SpanExporter, TracerProvider};
+use spanlite_conformance::RefusedPort;
 use spanlite_exporters::jaeger::{JaegerCollectorExporter, JaegerConfig};
 
 #[test]
@@ -42,11 +43,9 @@ fn every_field_survives_thrift_over_http_into_jaeger() {
 
 #[test]
 fn a_missing_collector_is_retried_until_the_deadline_and_counted() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Not a freed port: the Jaeger of the other test may be given that.
+    let refused = RefusedPort::new().unwrap();
+    let port = refused.port();
     let mut exporter = JaegerCollectorExporter::new(
         JaegerConfig::new()
             .with_endpoint(format!("http://127.0.0.1:{port}/api/traces"))

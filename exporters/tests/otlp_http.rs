@@ -31,6 +31,18 @@ enum Reply {
     Reset,
 }
 
+/// An address on 127.0.0.1 that refuses connections while the returned
+/// socket lives: bound but never listening, so no other test's server in
+/// this binary can be given the port (a port merely freed can be).
+fn refused_addr() -> (SocketAddr, socket2::Socket) {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    (addr, socket)
+}
+
 fn ok() -> Reply {
     Reply::Status(200, vec![], vec![])
 }
@@ -330,10 +342,7 @@ fn a_connection_closed_mid_request_is_retried() {
 
 #[test]
 fn nothing_listening_is_retried_until_the_deadline_then_counted() {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let (addr, _reserved) = refused_addr();
     let mut exporter = exporter(format!("http://{addr}/v1/traces"));
     let started = Instant::now();
     let error = exporter.export(&spans(1), deadline(500)).unwrap_err();
@@ -374,10 +383,7 @@ fn shutdown_returns_within_its_timeout_while_the_collector_hangs() {
 
 #[test]
 fn while_the_collector_is_down_memory_stays_bounded_and_every_span_is_counted() {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let (addr, _reserved) = refused_addr();
     let config = OtlpConfig::new()
         .with_endpoint(format!("http://{addr}/v1/traces"))
         .with_timeout(Duration::from_millis(50))
