@@ -29,16 +29,13 @@
 //!    `Map.Remove` does: the last attribute moves into the removed one's
 //!    place. The expected attribute order follows that.
 
-use std::collections::HashMap;
-
 use serde_json::{json, Value};
 use spanlite::{
     Array, Event, KeyValue, Link, Resource, SpanData, SpanId, SpanKind, Status, TraceId,
 };
-use spanlite_conformance::json_compare::{differences, without_defaults};
 use spanlite_conformance::{jaeger_ui_view, otlp_json_view, Jaeger};
 
-use super::every_field::parent_is_elsewhere;
+use super::round_trip::{self, Expected};
 
 const REF_TYPE: &str = "opentracing.ref_type";
 
@@ -396,128 +393,24 @@ pub(crate) fn expected_v1_span(span: &SpanData) -> Value {
     })
 }
 
-/// The differences between each sent span and what `/api/v3` returned for
-/// it, `adjusted` saying whether Jaeger's query adjusters ran.
-pub(crate) fn compare_v3(sent: &[SpanData], answer: &Value, adjusted: bool) -> Vec<String> {
-    let answer = parse_json_strings(answer);
-    let entries = otlp_json_view::spans(&answer).expect("an OTLP JSON answer");
-    let mut problems = Vec::new();
-    if entries.len() != sent.len() {
-        problems.push(format!(
-            "expected {} spans, got {}",
-            sent.len(),
-            entries.len()
-        ));
-    }
-    let by_id: HashMap<&str, _> = entries.iter().map(|e| (e.span_id(), e)).collect();
-    let shape = |v: Value| {
-        if adjusted {
-            otlp_json_view::sorted_like_jaeger(&v)
-        } else {
-            v
-        }
-    };
-    for span in sent {
-        let id = span.span_context().span_id().to_string();
-        let Some(entry) = by_id.get(id.as_str()) else {
-            problems.push(format!("span {:?} ({id}) is missing", span.name()));
-            continue;
-        };
-        let mut expected_span = shape(expected_v3_span(span));
-        if adjusted && parent_is_elsewhere(span, sent) {
-            let warning = otlp_json_view::missing_parent_warning(span.parent_span_id());
-            expected_span = otlp_json_view::with_warnings(&expected_span, &[warning]);
-        }
-        let pairs = [
-            ("span", expected_span, entry.span),
-            (
-                "resource",
-                shape(expected_v3_resource(span.resource())),
-                entry.resource,
-            ),
-            // The Thrift path keeps the scope in span tags; the scope
-            // itself is empty, and schema URLs have no place in Thrift.
-            ("scope", json!({}), entry.scope),
-            ("resource schemaUrl", Value::Null, entry.resource_schema_url),
-            ("scope schemaUrl", Value::Null, entry.scope_schema_url),
-        ];
-        for (what, expected, actual) in pairs {
-            for d in differences(&without_defaults(&expected), &without_defaults(actual)) {
-                problems.push(format!("{:?} {what}: {d}", span.name()));
-            }
-        }
-    }
-    problems
+/// The views of a span sent as Jaeger Thrift, for [`check_round_trip`].
+pub(crate) const THRIFT: Expected = Expected {
+    v3_span: expected_v3_span,
+    v3_resource: expected_v3_resource,
+    v3_scope: empty_scope,
+    v1_span: expected_v1_span,
+    // Jaeger keeps array tags as the JSON strings the Thrift mapping made.
+    parse_json_strings: true,
+};
+
+/// The Thrift path keeps the scope in span tags: the scope itself is
+/// empty (and schema URLs have no place in Thrift).
+fn empty_scope(_: &SpanData) -> Value {
+    json!({})
 }
 
-/// The differences between each sent span and what `/api/traces`
-/// returned.
-pub(crate) fn compare_v1(sent: &[SpanData], answer: &Value, adjusted: bool) -> Vec<String> {
-    let spans = jaeger_ui_view::spans_for_comparison(answer).expect("a Jaeger UI answer");
-    let mut problems = Vec::new();
-    if spans.len() != sent.len() {
-        problems.push(format!(
-            "expected {} spans, got {}",
-            sent.len(),
-            spans.len()
-        ));
-    }
-    for span in sent {
-        let id = jaeger_ui_view::span_id(span.span_context().span_id());
-        let Some(actual) = spans.iter().find(|s| s["spanID"] == id.as_str()) else {
-            problems.push(format!("span {:?} ({id}) is missing", span.name()));
-            continue;
-        };
-        let mut expected = expected_v1_span(span);
-        if adjusted {
-            expected = jaeger_ui_view::sorted_like_jaeger(&expected);
-            if parent_is_elsewhere(span, sent) {
-                let warning = jaeger_ui_view::missing_parent_warning(span.parent_span_id());
-                expected = jaeger_ui_view::with_warnings(&expected, &[warning]);
-            }
-        }
-        for d in differences(&without_defaults(&expected), &without_defaults(actual)) {
-            problems.push(format!("{:?}: {d}", span.name()));
-        }
-    }
-    problems
-}
-
-/// Fails with every difference and the tail of Jaeger's log.
-pub(crate) fn assert_no_problems(what: &str, problems: Vec<String>, jaeger: &Jaeger) {
-    assert!(
-        problems.is_empty(),
-        "{what}: {} differences:\n  {}\nJaeger log tail:\n{}",
-        problems.len(),
-        problems.join("\n  "),
-        jaeger.log_tail(20)
-    );
-}
-
-/// Reads the trace of `sent` back four ways (raw and adjusted, `/api/v3`
-/// and `/api/traces`) and compares every field. The adjusted `/api/v3`
-/// read comes last: Jaeger's memory storage hands out the stored trace
-/// itself and those adjusters change it in place.
+/// Reads a trace sent as Jaeger Thrift back four ways and compares every
+/// field (see [`round_trip::check_round_trip`]).
 pub(crate) fn check_round_trip(jaeger: &Jaeger, sent: &[SpanData], trace_id: TraceId) {
-    let raw_v3 = jaeger.wait_for_spans(trace_id, sent.len()).unwrap();
-    assert_no_problems(
-        "/api/v3/traces raw",
-        compare_v3(sent, &raw_v3, false),
-        jaeger,
-    );
-    let raw_v1 = jaeger
-        .get_trace_v1_raw(trace_id)
-        .unwrap()
-        .expect("the trace in /api/traces");
-    assert_no_problems("/api/traces raw", compare_v1(sent, &raw_v1, false), jaeger);
-    let v1 = jaeger
-        .get_trace_v1(trace_id)
-        .unwrap()
-        .expect("the trace in /api/traces");
-    assert_no_problems("/api/traces", compare_v1(sent, &v1, true), jaeger);
-    let v3 = jaeger
-        .get_trace_v3(trace_id)
-        .unwrap()
-        .expect("the trace in /api/v3");
-    assert_no_problems("/api/v3/traces", compare_v3(sent, &v3, true), jaeger);
+    round_trip::check_round_trip(jaeger, sent, trace_id, &THRIFT);
 }

@@ -4,3 +4,4 @@
 
 pub(crate) mod every_field;
 pub(crate) mod jaeger_thrift_fields;
+pub(crate) mod round_trip;
