@@ -5,17 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use spanlite::{ExportError, ExporterCounter, ExporterCounters, SpanData, SpanExporter};
+use spanlite::{ExportError, ExporterCounters, SpanData, SpanExporter};
 
 use super::config::{JaegerConfig, JaegerConfigError};
 use super::encoder::JaegerEncoder;
 use super::THRIFT_CONTENT_TYPE;
-use crate::transport::{export_deadline, HttpSender, PlainWire, SenderSettings, Warnings};
-
-/// Bodies stay under this size (Jaeger's HTTP receivers refuse bodies of
-/// 20 MiB by default); bigger batches are split.
-const MAX_BODY_BYTES: usize = 16 << 20;
+use crate::transport::{Body, BodyEncoder, PlainHttpExporter, SenderSettings};
 
 const USER_AGENT: &str = concat!("spanlite-jaeger-exporter/", env!("CARGO_PKG_VERSION"));
 
@@ -38,22 +33,24 @@ const USER_AGENT: &str = concat!("spanlite-jaeger-exporter/", env!("CARGO_PKG_VE
 ///     .build();
 /// # drop(provider);
 /// ```
-pub struct JaegerCollectorExporter {
-    sender: HttpSender,
-    encoder: JaegerEncoder,
-    body: Vec<u8>,
-    timeout: Duration,
-    counters: Arc<ExporterCounters>,
-    shut_down: bool,
-    warnings: Warnings,
+pub struct JaegerCollectorExporter(PlainHttpExporter<JaegerEncoder>);
+
+impl BodyEncoder for JaegerEncoder {
+    /// One Thrift binary `Batch` per resource.
+    fn encode(&mut self, spans: &[SpanData], out: &mut Vec<u8>) -> Vec<Body> {
+        self.encode_batches_binary(spans, out)
+            .iter()
+            .map(|batch| Body {
+                range: batch.range(),
+                spans: batch.span_count(),
+            })
+            .collect()
+    }
 }
 
 impl fmt::Debug for JaegerCollectorExporter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JaegerCollectorExporter")
-            .field("sender", &self.sender)
-            .field("shut_down", &self.shut_down)
-            .finish()
+        self.0.fmt(f)
     }
 }
 
@@ -84,86 +81,34 @@ impl JaegerCollectorExporter {
             retry_initial,
             retry_max,
         };
-        let counters = Arc::new(ExporterCounters::default());
-        let sender = HttpSender::new(
+        PlainHttpExporter::new(
+            "Jaeger collector",
             settings,
-            Box::new(PlainWire(THRIFT_CONTENT_TYPE)),
-            counters.clone(),
+            THRIFT_CONTENT_TYPE,
+            JaegerEncoder::new(),
+            config.timeout(),
         )
-        .map_err(JaegerConfigError)?;
-        Ok(JaegerCollectorExporter {
-            sender,
-            encoder: JaegerEncoder::new(),
-            body: Vec::new(),
-            timeout: config.timeout(),
-            counters,
-            shut_down: false,
-            warnings: Warnings::default(),
-        })
+        .map(JaegerCollectorExporter)
+        .map_err(JaegerConfigError)
     }
 
     /// The exporter's counters (also in the provider's
     /// [`stats`](spanlite::TracerProvider::stats)).
     pub fn stats(&self) -> Arc<ExporterCounters> {
-        self.counters.clone()
-    }
-
-    /// Posts `spans`, one body per resource, halving the batch while a
-    /// body would be too large.
-    fn send(&mut self, spans: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
-        self.body.clear();
-        let batches = self.encoder.encode_batches_binary(spans, &mut self.body);
-        if batches.iter().any(|b| b.range().len() > MAX_BODY_BYTES) {
-            if spans.len() == 1 {
-                self.counters.add(ExporterCounter::FailedTooLarge, 1);
-                return Err(ExportError::failed(format!(
-                    "one span encodes to more than {MAX_BODY_BYTES} bytes"
-                )));
-            }
-            let (a, b) = spans.split_at(spans.len() / 2);
-            let first = self.send(a, deadline);
-            let second = self.send(b, deadline);
-            return first.and(second);
-        }
-        let mut result = Ok(());
-        for batch in batches {
-            let body = Bytes::copy_from_slice(&self.body[batch.range()]);
-            match self.sender.post(body, deadline) {
-                Ok(_) => self
-                    .counters
-                    .add(ExporterCounter::SpansSent, batch.span_count() as u64),
-                Err(e) => {
-                    let spans = batch.span_count();
-                    self.warnings.warn(
-                        "export_failed",
-                        format_args!("Jaeger collector: {spans} spans dropped: {e}"),
-                    );
-                    result = Err(e);
-                }
-            }
-        }
-        result
+        self.0.stats()
     }
 }
 
 impl SpanExporter for JaegerCollectorExporter {
     fn export(&mut self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
-        if self.shut_down {
-            return Err(ExportError::shut_down());
-        }
-        if batch.is_empty() {
-            return Ok(());
-        }
-        self.send(batch, export_deadline(self.timeout, deadline))
+        self.0.export(batch, deadline)
     }
 
     fn shutdown(&mut self, _timeout: Duration) -> Result<(), ExportError> {
-        self.shut_down = true;
-        self.sender.shutdown();
-        Ok(())
+        self.0.shutdown()
     }
 
     fn counters(&self) -> Option<Arc<ExporterCounters>> {
-        Some(self.counters.clone())
+        Some(self.0.stats())
     }
 }

@@ -5,16 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use spanlite::{ExportError, ExporterCounter, ExporterCounters, SpanData, SpanExporter};
+use spanlite::{ExportError, ExporterCounters, SpanData, SpanExporter};
 
 use super::config::ZipkinConfig;
 use super::encoder::ZipkinEncoder;
 use super::CONTENT_TYPE;
-use crate::transport::{export_deadline, HttpSender, PlainWire, SenderSettings, Warnings};
-
-/// Bodies stay under this size; bigger batches are split.
-const MAX_BODY_BYTES: usize = 16 << 20;
+use crate::transport::{Body, BodyEncoder, PlainHttpExporter, SenderSettings};
 
 const USER_AGENT: &str = concat!("spanlite-zipkin-exporter/", env!("CARGO_PKG_VERSION"));
 
@@ -44,22 +40,22 @@ impl std::error::Error for ZipkinConfigError {}
 ///     .build();
 /// # drop(provider);
 /// ```
-pub struct ZipkinExporter {
-    sender: HttpSender,
-    encoder: ZipkinEncoder,
-    body: Vec<u8>,
-    timeout: Duration,
-    counters: Arc<ExporterCounters>,
-    shut_down: bool,
-    warnings: Warnings,
+pub struct ZipkinExporter(PlainHttpExporter<ZipkinEncoder>);
+
+impl BodyEncoder for ZipkinEncoder {
+    /// One JSON array for the whole batch.
+    fn encode(&mut self, spans: &[SpanData], out: &mut Vec<u8>) -> Vec<Body> {
+        ZipkinEncoder::encode(self, spans, out);
+        vec![Body {
+            range: 0..out.len(),
+            spans: spans.len(),
+        }]
+    }
 }
 
 impl fmt::Debug for ZipkinExporter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ZipkinExporter")
-            .field("sender", &self.sender)
-            .field("shut_down", &self.shut_down)
-            .finish()
+        self.0.fmt(f)
     }
 }
 
@@ -78,81 +74,34 @@ impl ZipkinExporter {
             retry_initial,
             retry_max,
         };
-        let counters = Arc::new(ExporterCounters::default());
-        let sender = HttpSender::new(
+        PlainHttpExporter::new(
+            "Zipkin",
             settings,
-            Box::new(PlainWire(CONTENT_TYPE)),
-            counters.clone(),
+            CONTENT_TYPE,
+            ZipkinEncoder::new(),
+            config.timeout(),
         )
-        .map_err(ZipkinConfigError)?;
-        Ok(ZipkinExporter {
-            sender,
-            encoder: ZipkinEncoder::new(),
-            body: Vec::new(),
-            timeout: config.timeout(),
-            counters,
-            shut_down: false,
-            warnings: Warnings::default(),
-        })
+        .map(ZipkinExporter)
+        .map_err(ZipkinConfigError)
     }
 
     /// The exporter's counters (also in the provider's
     /// [`stats`](spanlite::TracerProvider::stats)).
     pub fn stats(&self) -> Arc<ExporterCounters> {
-        self.counters.clone()
-    }
-
-    fn send(&mut self, spans: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
-        self.body.clear();
-        self.encoder.encode(spans, &mut self.body);
-        if self.body.len() > MAX_BODY_BYTES {
-            if spans.len() == 1 {
-                self.counters.add(ExporterCounter::FailedTooLarge, 1);
-                return Err(ExportError::failed(format!(
-                    "one span encodes to more than {MAX_BODY_BYTES} bytes"
-                )));
-            }
-            let (a, b) = spans.split_at(spans.len() / 2);
-            let first = self.send(a, deadline);
-            let second = self.send(b, deadline);
-            return first.and(second);
-        }
-        let body = Bytes::copy_from_slice(&self.body);
-        match self.sender.post(body, deadline) {
-            Ok(_) => {
-                self.counters
-                    .add(ExporterCounter::SpansSent, spans.len() as u64);
-                Ok(())
-            }
-            Err(e) => {
-                self.warnings.warn(
-                    "export_failed",
-                    format_args!("Zipkin: {} spans dropped: {e}", spans.len()),
-                );
-                Err(e)
-            }
-        }
+        self.0.stats()
     }
 }
 
 impl SpanExporter for ZipkinExporter {
     fn export(&mut self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
-        if self.shut_down {
-            return Err(ExportError::shut_down());
-        }
-        if batch.is_empty() {
-            return Ok(());
-        }
-        self.send(batch, export_deadline(self.timeout, deadline))
+        self.0.export(batch, deadline)
     }
 
     fn shutdown(&mut self, _timeout: Duration) -> Result<(), ExportError> {
-        self.shut_down = true;
-        self.sender.shutdown();
-        Ok(())
+        self.0.shutdown()
     }
 
     fn counters(&self) -> Option<Arc<ExporterCounters>> {
-        Some(self.counters.clone())
+        Some(self.0.stats())
     }
 }
