@@ -2,7 +2,7 @@
 //! otelhttp (`conformance/gopeer`), built once into a cache keyed by the
 //! hash of its sources, run as an HTTP service or a one-shot client.
 
-use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use spanlite::TraceId;
 
-use crate::jaeger_binary::tail;
+use crate::jaeger_binary::{run_build_script, tail, BuildScript};
 use crate::poll::{poll, DEFAULT_INTERVAL};
 use crate::HarnessError;
 
@@ -48,46 +48,13 @@ pub fn go_peer_binary() -> Result<PathBuf, HarnessError> {
 }
 
 fn build() -> Result<PathBuf, HarnessError> {
-    let script = go_peer_build_script();
-    let output =
-        match Command::new("bash").arg(&script).output() {
-            Ok(output) => output,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Err(HarnessError::prerequisite(
-                "`bash` is not on PATH; it runs scripts/build-gopeer.sh, which builds the Go peer",
-            )),
-            Err(e) => return Err(HarnessError::io(format!("running {}", script.display()), e)),
-        };
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        let tail = tail(&stderr, TAIL_LINES);
-        // The script exits with 2 when a prerequisite is missing (no `go`).
-        return Err(if output.status.code() == Some(2) {
-            HarnessError::prerequisite(format!(
-                "cannot build the Go peer: {tail}\nInstall Go >= 1.23 (https://go.dev/dl/) \
-                 and put `go` on PATH."
-            ))
-        } else {
-            HarnessError::build(format!(
-                "{} failed ({}). Last lines:\n{tail}\nThe Go module proxy must be reachable \
-                 (GOPROXY) the first time, and Go >= 1.23 installed.",
-                script.display(),
-                output.status
-            ))
-        });
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let path = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .map(str::trim);
-    match path.map(PathBuf::from) {
-        Some(path) if path.is_file() => Ok(path),
-        _ => Err(HarnessError::build(format!(
-            "{} succeeded but did not print the path of an existing binary (stdout: {stdout:?})",
-            script.display()
-        ))),
-    }
+    run_build_script(&BuildScript {
+        path: go_peer_build_script(),
+        builds: "the Go peer",
+        prerequisite_hint: "Install Go >= 1.23 (https://go.dev/dl/) and put `go` on PATH.",
+        failure_hint: "The Go module proxy must be reachable (GOPROXY) the first time, \
+                       and Go >= 1.23 installed.",
+    })
 }
 
 /// The Go peer serving HTTP on 127.0.0.1: every request is a SERVER span

@@ -42,15 +42,46 @@ fn locate_or_build() -> Result<PathBuf, HarnessError> {
             )))
         };
     }
-    let script = build_script();
-    let output = match Command::new("bash").arg(&script).output() {
+    run_build_script(&BuildScript {
+        path: build_script(),
+        builds: "Jaeger",
+        prerequisite_hint: &format!(
+            "Install Go >= 1.24.6 (https://go.dev/dl/) and put `go` on PATH, \
+             or point {JAEGER_BIN_VAR} at a Jaeger v2 binary."
+        ),
+        failure_hint: &format!(
+            "The Go module proxy must be reachable (GOPROXY) and Go >= 1.24.6 installed; \
+             or point {JAEGER_BIN_VAR} at a Jaeger v2 binary."
+        ),
+    })
+}
+
+/// A script that builds a binary into its cache and prints the binary's
+/// path as its last line; it exits with 2 when a prerequisite is missing.
+pub(crate) struct BuildScript<'a> {
+    pub(crate) path: PathBuf,
+    /// What it builds, for messages ("Jaeger", "the Go peer").
+    pub(crate) builds: &'a str,
+    /// What to do when a prerequisite is missing.
+    pub(crate) prerequisite_hint: &'a str,
+    /// What to check when the build fails.
+    pub(crate) failure_hint: &'a str,
+}
+
+/// Runs `script` with bash and returns the binary it printed, or an error
+/// that says what is missing or what failed, with the output's last lines.
+pub(crate) fn run_build_script(script: &BuildScript<'_>) -> Result<PathBuf, HarnessError> {
+    let path = &script.path;
+    let output = match Command::new("bash").arg(path).output() {
         Ok(output) => output,
         Err(e) if e.kind() == ErrorKind::NotFound => {
-            return Err(HarnessError::prerequisite(
-                "`bash` is not on PATH; it runs scripts/build-jaeger.sh, which builds Jaeger",
-            ))
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            return Err(HarnessError::prerequisite(format!(
+                "`bash` is not on PATH; it runs scripts/{name}, which builds {}",
+                script.builds
+            )));
         }
-        Err(e) => return Err(HarnessError::io(format!("running {}", script.display()), e)),
+        Err(e) => return Err(HarnessError::io(format!("running {}", path.display()), e)),
     };
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
@@ -58,29 +89,29 @@ fn locate_or_build() -> Result<PathBuf, HarnessError> {
         // The script exits with 2 when a prerequisite is missing (no `go`).
         return Err(if output.status.code() == Some(2) {
             HarnessError::prerequisite(format!(
-                "cannot build Jaeger: {tail}\nInstall Go >= 1.24.6 (https://go.dev/dl/) and put `go` on PATH, \
-                 or point {JAEGER_BIN_VAR} at a Jaeger v2 binary."
+                "cannot build {}: {tail}\n{}",
+                script.builds, script.prerequisite_hint
             ))
         } else {
             HarnessError::build(format!(
-                "{} failed ({}). Last lines:\n{tail}\nThe Go module proxy must be reachable \
-                 (GOPROXY) and Go >= 1.24.6 installed; or point {JAEGER_BIN_VAR} at a Jaeger v2 binary.",
-                script.display(),
-                output.status
+                "{} failed ({}). Last lines:\n{tail}\n{}",
+                path.display(),
+                output.status,
+                script.failure_hint
             ))
         });
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let path = stdout
+    let printed = stdout
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
         .map(str::trim);
-    match path.map(PathBuf::from) {
-        Some(path) if path.is_file() => Ok(path),
+    match printed.map(PathBuf::from) {
+        Some(binary) if binary.is_file() => Ok(binary),
         _ => Err(HarnessError::build(format!(
             "{} succeeded but did not print the path of an existing binary (stdout: {stdout:?})",
-            script.display()
+            path.display()
         ))),
     }
 }

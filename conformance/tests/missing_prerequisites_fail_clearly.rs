@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use spanlite_conformance::{build_script, Jaeger, JAEGER_BIN_VAR};
+use spanlite_conformance::{build_script, go_peer_build_script, Jaeger, JAEGER_BIN_VAR};
 
 /// `bash` from this process's PATH.
 fn bash() -> PathBuf {
@@ -17,12 +17,13 @@ fn bash() -> PathBuf {
         .expect("bash on PATH")
 }
 
-#[test]
-fn the_build_script_without_go_exits_2_and_says_to_install_go() {
-    let empty = std::env::temp_dir().join(format!("spanlite-no-go-{}", std::process::id()));
+/// Runs `script` with an empty PATH and HOME: it must exit with 2, say
+/// that `go` is missing and how to install it, and print no binary.
+fn assert_fails_without_go(script: PathBuf, tag: &str) {
+    let empty = std::env::temp_dir().join(format!("spanlite-no-go-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&empty).unwrap();
     let output = Command::new(bash())
-        .arg(build_script())
+        .arg(script)
         .env_clear()
         .env("PATH", &empty)
         .env("HOME", &empty)
@@ -34,6 +35,16 @@ fn the_build_script_without_go_exits_2_and_says_to_install_go() {
     assert!(stderr.contains("'go' is not on PATH"), "stderr: {stderr}");
     assert!(stderr.contains("install Go"), "stderr: {stderr}");
     assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn the_build_script_without_go_exits_2_and_says_to_install_go() {
+    assert_fails_without_go(build_script(), "jaeger");
+}
+
+#[test]
+fn the_go_peer_build_script_without_go_exits_2_and_says_to_install_go() {
+    assert_fails_without_go(go_peer_build_script(), "gopeer");
 }
 
 #[test]
