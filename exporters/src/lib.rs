@@ -29,6 +29,8 @@
 //! assert!(!body.is_empty());
 //! ```
 
+#[cfg(any(feature = "otlp", feature = "jaeger", feature = "zipkin"))]
+mod env_vars;
 #[cfg(feature = "jaeger")]
 pub mod jaeger;
 #[cfg(any(feature = "jaeger", feature = "zipkin"))]

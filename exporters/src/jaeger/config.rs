@@ -1,7 +1,7 @@
 //! Where and how the Jaeger exporters send: from code or from the
 //! historical `OTEL_EXPORTER_JAEGER_*` environment variables.
 
-use crate::TlsConfig;
+use crate::{env_vars, TlsConfig};
 use std::fmt;
 use std::time::Duration;
 
@@ -131,13 +131,6 @@ impl fmt::Debug for JaegerConfig {
     }
 }
 
-fn warn_invalid(name: &str, value: &str, expected: &str) {
-    report_diagnostic(
-        "invalid_env_var",
-        format_args!("{name}={value:?} is not {expected}; using the default"),
-    );
-}
-
 impl JaegerConfig {
     /// The defaults: `http/thrift.binary` to
     /// `http://localhost:14268/api/traces`, agent at `localhost:6831`,
@@ -167,18 +160,14 @@ impl JaegerConfig {
     /// [`JaegerConfig::from_env`] over any source of variables (for tests
     /// and configuration files).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> JaegerConfig {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| env_vars::value(&lookup, name);
         let mut config = JaegerConfig::default();
         if let Some(protocol) = get("OTEL_EXPORTER_JAEGER_PROTOCOL") {
             match protocol.as_str() {
                 "http/thrift.binary" => config.protocol = JaegerProtocol::HttpThriftBinary,
                 "udp/thrift.compact" => config.protocol = JaegerProtocol::UdpThriftCompact,
                 "udp/thrift.binary" => config.protocol = JaegerProtocol::UdpThriftBinary,
-                other => warn_invalid(
+                other => env_vars::report_invalid(
                     "OTEL_EXPORTER_JAEGER_PROTOCOL",
                     other,
                     "http/thrift.binary, udp/thrift.compact or udp/thrift.binary",
@@ -194,15 +183,18 @@ impl JaegerConfig {
         if let Some(port) = get("OTEL_EXPORTER_JAEGER_AGENT_PORT") {
             match port.parse::<u16>() {
                 Ok(port) if port != 0 => config.agent_port = Some(port),
-                _ => warn_invalid("OTEL_EXPORTER_JAEGER_AGENT_PORT", &port, "a port number"),
+                _ => env_vars::report_invalid(
+                    "OTEL_EXPORTER_JAEGER_AGENT_PORT",
+                    &port,
+                    "a port number",
+                ),
             }
         }
         if let Some(timeout) = get("OTEL_EXPORTER_JAEGER_TIMEOUT") {
-            match timeout.parse::<u64>() {
-                // 0 means no limit; a day stands in for that.
-                Ok(0) => config.timeout = Duration::from_secs(86_400),
-                Ok(ms) => config.timeout = Duration::from_millis(ms),
-                Err(_) => warn_invalid("OTEL_EXPORTER_JAEGER_TIMEOUT", &timeout, "milliseconds"),
+            if let Some(timeout) =
+                env_vars::timeout_millis("OTEL_EXPORTER_JAEGER_TIMEOUT", &timeout)
+            {
+                config.timeout = timeout;
             }
         }
         config.user = get("OTEL_EXPORTER_JAEGER_USER");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use spanlite::{parse_key_value_list, report_diagnostic};
 
-use crate::TlsConfig;
+use crate::{env_vars, TlsConfig};
 
 /// The default endpoint of OTLP over HTTP.
 pub const DEFAULT_HTTP_ENDPOINT: &str = "http://localhost:4318/v1/traces";
@@ -122,11 +122,7 @@ impl OtlpConfig {
     /// [`OtlpConfig::from_env`] over any source of variables (for tests and
     /// for configuration files).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> OtlpConfig {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| env_vars::value(&lookup, name);
         let pick = |suffix: &str| {
             get(&format!("OTEL_EXPORTER_OTLP_TRACES_{suffix}"))
                 .map(|v| (v, true))
@@ -171,16 +167,10 @@ impl OtlpConfig {
             }
         }
         if let Some((timeout, _)) = pick("TIMEOUT") {
-            match timeout.parse::<u64>() {
-                // The spec reads 0 as "no limit"; a day stands in for that.
-                Ok(0) => config.timeout = Duration::from_secs(86_400),
-                Ok(ms) => config.timeout = Duration::from_millis(ms),
-                Err(_) => report_diagnostic(
-                    "invalid_env_var",
-                    format_args!(
-                        "OTEL_EXPORTER_OTLP_TIMEOUT={timeout:?} is not milliseconds; ignored"
-                    ),
-                ),
+            // The spec reads 0 as "no limit".
+            if let Some(timeout) = env_vars::timeout_millis("OTEL_EXPORTER_OTLP_TIMEOUT", &timeout)
+            {
+                config.timeout = timeout;
             }
         }
         if let Some((ca, _)) = pick("CERTIFICATE") {

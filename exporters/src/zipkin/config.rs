@@ -1,10 +1,8 @@
 //! Where the Zipkin exporter sends: from code or from the
 //! `OTEL_EXPORTER_ZIPKIN_*` environment variables.
 
-use crate::TlsConfig;
+use crate::{env_vars, TlsConfig};
 use std::time::Duration;
-
-use spanlite::report_diagnostic;
 
 /// The default endpoint, Zipkin's v2 span intake.
 pub const DEFAULT_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
@@ -68,26 +66,15 @@ impl ZipkinConfig {
     /// [`ZipkinConfig::from_env`] over any source of variables (for tests
     /// and configuration files).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ZipkinConfig {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
         let mut config = ZipkinConfig::default();
-        if let Some(endpoint) = get("OTEL_EXPORTER_ZIPKIN_ENDPOINT") {
+        if let Some(endpoint) = env_vars::value(&lookup, "OTEL_EXPORTER_ZIPKIN_ENDPOINT") {
             config.endpoint = endpoint;
         }
-        if let Some(timeout) = get("OTEL_EXPORTER_ZIPKIN_TIMEOUT") {
-            match timeout.parse::<u64>() {
-                // 0 means no limit; a day stands in for that.
-                Ok(0) => config.timeout = Duration::from_secs(86_400),
-                Ok(ms) => config.timeout = Duration::from_millis(ms),
-                Err(_) => report_diagnostic(
-                    "invalid_env_var",
-                    format_args!(
-                        "OTEL_EXPORTER_ZIPKIN_TIMEOUT={timeout:?} is not milliseconds; using the default"
-                    ),
-                ),
+        if let Some(timeout) = env_vars::value(&lookup, "OTEL_EXPORTER_ZIPKIN_TIMEOUT") {
+            if let Some(timeout) =
+                env_vars::timeout_millis("OTEL_EXPORTER_ZIPKIN_TIMEOUT", &timeout)
+            {
+                config.timeout = timeout;
             }
         }
         config
