@@ -121,11 +121,15 @@ impl Tracer {
             };
             (trace_id, span_id, random)
         };
-        let params = SamplingParams::new(parent, trace_id, &name, kind)
-            .with_attributes(&attributes)
-            .with_links(&links);
-        let (decision, sampler_attributes, trace_state) =
-            (*provider.sampler).should_sample(&params).into_parts();
+        let (decision, sampler_attributes, trace_state) = match provider.constant_decision {
+            Some(decision) => (decision, Vec::new(), None),
+            None => {
+                let params = SamplingParams::new(parent, trace_id, &name, kind)
+                    .with_attributes(&attributes)
+                    .with_links(&links);
+                (*provider.sampler).should_sample(&params).into_parts()
+            }
+        };
         let flags = inherited_flags.with_sampled(decision.is_sampled());
         let trace_state = trace_state.unwrap_or_else(|| parent_cx.trace_state().clone());
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);

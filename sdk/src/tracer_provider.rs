@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use crate::processor::BatchSpanProcessor;
 use crate::tracer::TracerBuilder;
 use crate::{
-    diagnostics, env, sampler_arg_warning, sampler_from_config_for_service, AlwaysOn, IdGenerator,
-    ParentBased, PipelineError, PipelineStats, RandomIdGenerator, Resource, Sampler,
-    SimpleSpanProcessor, SpanData, SpanExporter, SpanLimits, SpanProcessor, Tracer,
+    diagnostics, env, sampler_arg_warning, sampler_from_config_for_service, AlwaysOff, AlwaysOn,
+    IdGenerator, ParentBased, PipelineError, PipelineStats, RandomIdGenerator, Resource, Sampler,
+    SamplingDecision, SimpleSpanProcessor, SpanData, SpanExporter, SpanLimits, SpanProcessor,
+    Tracer,
 };
 
 /// How long dropping the last provider handle waits for its shutdown.
@@ -21,6 +22,10 @@ const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) struct ProviderInner {
     pub(crate) resource: Resource,
     pub(crate) sampler: Box<dyn Sampler>,
+    /// The decision of a sampler that always gives the same one without
+    /// attributes or a new trace state (`AlwaysOn`, `AlwaysOff`): spans
+    /// then start without building the sampler's parameters or calling it.
+    pub(crate) constant_decision: Option<SamplingDecision>,
     /// A custom id generator; `None` for [`RandomIdGenerator`], called
     /// without dynamic dispatch.
     pub(crate) id_generator: Option<Box<dyn IdGenerator>>,
@@ -175,6 +180,7 @@ impl TracerProvider {
 pub struct TracerProviderBuilder {
     resource: Option<Resource>,
     sampler: SamplerSetting,
+    constant_decision: Option<SamplingDecision>,
     id_generator: Option<Box<dyn IdGenerator>>,
     random_trace_flag: bool,
     limits: SpanLimits,
@@ -269,6 +275,7 @@ impl Default for TracerProviderBuilder {
         TracerProviderBuilder {
             resource: None,
             sampler: SamplerSetting::from_env(),
+            constant_decision: None,
             id_generator: None,
             random_trace_flag: false,
             limits: SpanLimits::from_env(),
@@ -289,6 +296,14 @@ impl TracerProviderBuilder {
     /// The sampler (default: from `OTEL_TRACES_SAMPLER`, else
     /// `ParentBased(AlwaysOn)`).
     pub fn with_sampler(mut self, sampler: impl Sampler + 'static) -> Self {
+        let any = &sampler as &dyn std::any::Any;
+        self.constant_decision = if any.is::<AlwaysOn>() {
+            Some(SamplingDecision::RecordAndSample)
+        } else if any.is::<AlwaysOff>() {
+            Some(SamplingDecision::Drop)
+        } else {
+            None
+        };
         self.sampler = SamplerSetting::Given(Box::new(sampler));
         self
     }
@@ -349,6 +364,7 @@ impl TracerProviderBuilder {
         let resource = self.resource.unwrap_or_default();
         let inner = ProviderInner {
             sampler: self.sampler.into_sampler(&resource),
+            constant_decision: self.constant_decision,
             resource,
             random_trace_flag: self.random_trace_flag
                 && self
@@ -434,5 +450,54 @@ mod tests {
             given.into_sampler(&resource).description(),
             "AlwaysOnSampler"
         );
+    }
+
+    #[test]
+    fn always_on_and_off_given_directly_decide_without_a_call_and_a_later_sampler_replaces_them() {
+        use crate::{
+            Context, SamplingParams, SamplingResult, SpanContext, SpanId, TraceFlags, TraceId,
+        };
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        #[derive(Debug)]
+        struct Counting(Arc<AtomicUsize>);
+        impl Sampler for Counting {
+            fn should_sample(&self, _: &SamplingParams<'_>) -> SamplingResult {
+                self.0.fetch_add(1, Ordering::Relaxed);
+                SamplingResult::new(SamplingDecision::Drop)
+            }
+            fn description(&self) -> String {
+                "Counting".to_owned()
+            }
+        }
+
+        let parent = Context::new().with_remote_span_context(SpanContext::new(
+            TraceId::from_int(7),
+            SpanId::from_int(9),
+            TraceFlags::SAMPLED,
+            true,
+            "k=v".parse().unwrap(),
+        ));
+        let off = TracerProvider::builder().with_sampler(AlwaysOff).build();
+        let span = off.tracer("t").start_with_context("x", &parent);
+        assert!(!span.is_recording());
+        let cx = span.span_context();
+        assert_eq!(cx.trace_id(), TraceId::from_int(7));
+        assert!(cx.span_id().is_valid() && cx.span_id() != SpanId::from_int(9));
+        assert!(!cx.is_sampled());
+        assert_eq!(cx.trace_state().header(), "k=v");
+
+        let on = TracerProvider::builder().with_sampler(AlwaysOn).build();
+        let span = on.tracer("t").start_with_context("x", &parent);
+        assert!(span.is_recording() && span.span_context().is_sampled());
+        assert_eq!(span.span_context().trace_state().header(), "k=v");
+
+        let calls = Arc::new(AtomicUsize::new(0));
+        let replaced = TracerProvider::builder()
+            .with_sampler(AlwaysOn)
+            .with_sampler(Counting(calls.clone()))
+            .build();
+        assert!(!replaced.tracer("t").start("y").is_recording());
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
     }
 }
