@@ -16,6 +16,7 @@
 //!   [`zipkin::ZipkinConfig`] reads `OTEL_EXPORTER_ZIPKIN_*`.
 //!
 //! ```
+//! # #[cfg(feature = "otlp")] {
 //! use spanlite::{InMemoryExporter, TracerProvider};
 //! use spanlite_exporters::otlp::OtlpEncoder;
 //!
@@ -27,6 +28,7 @@
 //! let mut body = Vec::new();
 //! encoder.encode_protobuf(&spans.finished_spans(), &mut body);
 //! assert!(!body.is_empty());
+//! # }
 //! ```
 
 #[cfg(any(feature = "otlp", feature = "jaeger", feature = "zipkin"))]
