@@ -169,9 +169,11 @@ mod tests {
                 *count += ((s >> bit) & 1) as u32;
             }
         }
-        // A fair bit lands within 4.5 standard deviations (~318) of N/2.
+        // A fair bit lands within 5.6 standard deviations (~400) of N/2: a
+        // false alarm in fewer than one run in 100,000 over all 192 bits; a
+        // stuck or biased bit lands far outside.
         for count in trace_bits.iter().chain(&span_bits) {
-            assert!(count.abs_diff(N / 2) < 320, "bit set {count} times of {N}");
+            assert!(count.abs_diff(N / 2) < 400, "bit set {count} times of {N}");
         }
     }
 
