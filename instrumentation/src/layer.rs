@@ -67,20 +67,24 @@ where
             .parent()
             .and_then(|parent| parent.extensions().get::<Bridged>().map(|b| b.cx.clone()))
             .unwrap_or_else(Context::current);
-        let mut recorded = Recorded::default();
+        let mut recorded = Recorded {
+            attributes: field_buffer::take(),
+            ..Recorded::default()
+        };
         attrs.record(&mut recorded);
         // The callsite's name is static: borrowed, not copied.
         let name: spanlite::StringValue = match recorded.name.take() {
             Some(name) => name.into(),
             None => attrs.metadata().name().into(),
         };
-        let mut started = self
+        let builder = self
             .tracer
             .span_builder(name)
             .with_kind(recorded.kind.unwrap_or(SpanKind::Internal))
             .with_parent(&parent_cx)
-            .with_attributes(std::mem::take(&mut recorded.attributes))
-            .start();
+            .with_attributes(recorded.attributes.drain(..));
+        field_buffer::give_back(std::mem::take(&mut recorded.attributes));
+        let mut started = builder.start();
         if let Some(status) = recorded.status.take() {
             started.set_status(status);
         }
@@ -176,5 +180,44 @@ where
         if let Some(bridged) = bridged {
             bridged.cx.span().end();
         }
+    }
+}
+
+/// The thread's vector for a new span's fields, reused from span to span
+/// (the builder takes the fields out; the storage stays here).
+mod field_buffer {
+    use std::cell::RefCell;
+
+    use spanlite::KeyValue;
+
+    /// Storage grown beyond this many fields goes back to the allocator.
+    const MAX_CAPACITY: usize = 64;
+
+    thread_local! {
+        static BUFFER: RefCell<Vec<KeyValue>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// The thread's empty buffer (a new one while it is lent out).
+    pub(super) fn take() -> Vec<KeyValue> {
+        BUFFER
+            .try_with(|buffer| buffer.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)))
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    }
+
+    /// Returns an emptied buffer for the next span.
+    pub(super) fn give_back(mut fields: Vec<KeyValue>) {
+        if fields.capacity() == 0 || fields.capacity() > MAX_CAPACITY {
+            return;
+        }
+        fields.clear();
+        let _ = BUFFER.try_with(|buffer| {
+            if let Ok(mut buffer) = buffer.try_borrow_mut() {
+                if buffer.capacity() == 0 {
+                    *buffer = fields;
+                }
+            }
+        });
     }
 }

@@ -66,7 +66,7 @@ impl Tracer {
             tracer: self,
             name: name.into(),
             kind: SpanKind::Internal,
-            attributes: Vec::new(),
+            attributes: spare_attributes::take(),
             links: Vec::new(),
             start_time: None,
             parent: None,
@@ -134,6 +134,7 @@ impl Tracer {
         let trace_state = trace_state.unwrap_or_else(|| parent_cx.trace_state().clone());
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
         if !decision.is_recording() {
+            spare_attributes::give_back(attributes);
             return Span::non_recording(span_context);
         }
         self.start_recording(
@@ -159,7 +160,7 @@ impl Tracer {
         kind: SpanKind,
         parent: &Context,
         sampler_attributes: Vec<KeyValue>,
-        attributes: Vec<KeyValue>,
+        mut attributes: Vec<KeyValue>,
         links: Vec<Link>,
         start_time: Option<SystemTime>,
     ) -> Span {
@@ -187,11 +188,15 @@ impl Tracer {
             Some(at) => clock::to_unix_nanos(at),
             None => clock::now(),
         };
-        if !sampler_attributes.is_empty() || !attributes.is_empty() {
-            for kv in sampler_attributes.into_iter().chain(attributes) {
+        for kv in sampler_attributes {
+            r.set_attribute_within_limits(kv);
+        }
+        if !attributes.is_empty() {
+            for kv in attributes.drain(..) {
                 r.set_attribute_within_limits(kv);
             }
         }
+        spare_attributes::give_back(attributes);
         if !links.is_empty() {
             let limits = provider.limits;
             for link in links {
@@ -246,9 +251,9 @@ impl<'a> SpanBuilder<'a> {
 
     /// Adds start attributes; the sampler sees them.
     pub fn with_attributes(mut self, attributes: impl IntoIterator<Item = KeyValue>) -> Self {
-        if self.attributes.is_empty() {
-            // A vector given whole keeps its storage: collecting a vector's
-            // own iterator reuses it instead of copying.
+        if self.attributes.capacity() == 0 {
+            // Without spare storage, a vector given whole keeps its own:
+            // collecting a vector's own iterator reuses it.
             self.attributes = attributes.into_iter().collect();
         } else {
             self.attributes.extend(attributes);
@@ -345,5 +350,49 @@ impl TracerBuilder {
             scope: self.scope,
             provider: self.provider,
         }))
+    }
+}
+
+/// Spare vectors for start attributes, per thread: a builder takes one and
+/// the span start gives it back emptied, so start attributes cost no
+/// allocation once a thread has started a few spans with them.
+mod spare_attributes {
+    use std::cell::RefCell;
+
+    use crate::KeyValue;
+
+    /// How many spare vectors a thread keeps.
+    const KEEP: usize = 4;
+    /// Vectors grown beyond this many attributes go back to the allocator.
+    const MAX_CAPACITY: usize = 64;
+
+    thread_local! {
+        static SPARE: RefCell<Vec<Vec<KeyValue>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A spare empty vector, or a new one (no allocation until used).
+    #[inline]
+    pub(super) fn take() -> Vec<KeyValue> {
+        SPARE
+            .try_with(|spare| spare.try_borrow_mut().ok().and_then(|mut s| s.pop()))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Keeps `attributes`' storage for a later builder.
+    #[inline]
+    pub(super) fn give_back(mut attributes: Vec<KeyValue>) {
+        if attributes.capacity() == 0 || attributes.capacity() > MAX_CAPACITY {
+            return;
+        }
+        attributes.clear();
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut() {
+                if spare.len() < KEEP {
+                    spare.push(attributes);
+                }
+            }
+        });
     }
 }

@@ -211,3 +211,25 @@ fn spans_dropped_on_a_full_queue_reuse_their_records_and_are_counted() {
         "{stats:?}"
     );
 }
+
+#[test]
+fn spans_built_with_start_attributes_allocate_nothing_once_warm() {
+    let provider = provider(false);
+    let tracer = provider.tracer("alloc");
+    let mut one = || {
+        tracer
+            .span_builder("GET /")
+            .with_kind(spanlite::SpanKind::Server)
+            .with_attributes([
+                KeyValue::new("http.request.method", "GET"),
+                KeyValue::new("url.path", "/"),
+                KeyValue::new("server.port", 8080),
+            ])
+            .with_parent(&Context::new())
+            .start()
+            .end();
+    };
+    allocations_for(&provider, 3, &mut one);
+    assert_eq!(allocations_for(&provider, 10, &mut one), 0);
+    assert_eq!(provider.stats().exported(), 13_000);
+}
