@@ -252,6 +252,15 @@ pub trait Sampler: Send + Sync + fmt::Debug {
 
     /// A name for logs and debugging, e.g. `AlwaysOnSampler`.
     fn description(&self) -> String;
+
+    /// The decision this sampler gives every span whatever it is asked,
+    /// with no attributes and the parent's trace state (`AlwaysOn`,
+    /// `AlwaysOff`). The SDK then starts spans without building the
+    /// parameters or calling [`should_sample`](Self::should_sample).
+    /// `None` (the default): ask each time.
+    fn constant_decision(&self) -> Option<SamplingDecision> {
+        None
+    }
 }
 
 impl<S: Sampler + ?Sized> Sampler for Box<S> {
@@ -263,6 +272,10 @@ impl<S: Sampler + ?Sized> Sampler for Box<S> {
     fn description(&self) -> String {
         (**self).description()
     }
+
+    fn constant_decision(&self) -> Option<SamplingDecision> {
+        (**self).constant_decision()
+    }
 }
 
 impl<S: Sampler + ?Sized> Sampler for std::sync::Arc<S> {
@@ -273,6 +286,10 @@ impl<S: Sampler + ?Sized> Sampler for std::sync::Arc<S> {
 
     fn description(&self) -> String {
         (**self).description()
+    }
+
+    fn constant_decision(&self) -> Option<SamplingDecision> {
+        (**self).constant_decision()
     }
 }
 

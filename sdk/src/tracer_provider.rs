@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use crate::processor::BatchSpanProcessor;
 use crate::tracer::TracerBuilder;
 use crate::{
-    diagnostics, env, sampler_arg_warning, sampler_from_config_for_service, AlwaysOff, AlwaysOn,
-    IdGenerator, ParentBased, PipelineError, PipelineStats, RandomIdGenerator, Resource, Sampler,
+    diagnostics, env, sampler_arg_warning, sampler_from_config_for_service, AlwaysOn, IdGenerator,
+    ParentBased, PipelineError, PipelineStats, RandomIdGenerator, Resource, Sampler,
     SamplingDecision, SimpleSpanProcessor, SpanData, SpanExporter, SpanLimits, SpanProcessor,
     Tracer,
 };
@@ -22,9 +22,8 @@ const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) struct ProviderInner {
     pub(crate) resource: Resource,
     pub(crate) sampler: Box<dyn Sampler>,
-    /// The decision of a sampler that always gives the same one without
-    /// attributes or a new trace state (`AlwaysOn`, `AlwaysOff`): spans
-    /// then start without building the sampler's parameters or calling it.
+    /// The sampler's [`constant_decision`](Sampler::constant_decision),
+    /// asked once.
     pub(crate) constant_decision: Option<SamplingDecision>,
     /// A custom id generator; `None` for [`RandomIdGenerator`], called
     /// without dynamic dispatch.
@@ -180,7 +179,6 @@ impl TracerProvider {
 pub struct TracerProviderBuilder {
     resource: Option<Resource>,
     sampler: SamplerSetting,
-    constant_decision: Option<SamplingDecision>,
     id_generator: Option<Box<dyn IdGenerator>>,
     random_trace_flag: bool,
     limits: SpanLimits,
@@ -275,7 +273,6 @@ impl Default for TracerProviderBuilder {
         TracerProviderBuilder {
             resource: None,
             sampler: SamplerSetting::from_env(),
-            constant_decision: None,
             id_generator: None,
             random_trace_flag: false,
             limits: SpanLimits::from_env(),
@@ -296,14 +293,6 @@ impl TracerProviderBuilder {
     /// The sampler (default: from `OTEL_TRACES_SAMPLER`, else
     /// `ParentBased(AlwaysOn)`).
     pub fn with_sampler(mut self, sampler: impl Sampler + 'static) -> Self {
-        let any = &sampler as &dyn std::any::Any;
-        self.constant_decision = if any.is::<AlwaysOn>() {
-            Some(SamplingDecision::RecordAndSample)
-        } else if any.is::<AlwaysOff>() {
-            Some(SamplingDecision::Drop)
-        } else {
-            None
-        };
         self.sampler = SamplerSetting::Given(Box::new(sampler));
         self
     }
@@ -362,9 +351,10 @@ impl TracerProviderBuilder {
     /// The provider.
     pub fn build(self) -> TracerProvider {
         let resource = self.resource.unwrap_or_default();
+        let sampler = self.sampler.into_sampler(&resource);
         let inner = ProviderInner {
-            sampler: self.sampler.into_sampler(&resource),
-            constant_decision: self.constant_decision,
+            constant_decision: sampler.constant_decision(),
+            sampler,
             resource,
             random_trace_flag: self.random_trace_flag
                 && self
@@ -455,7 +445,8 @@ mod tests {
     #[test]
     fn always_on_and_off_given_directly_decide_without_a_call_and_a_later_sampler_replaces_them() {
         use crate::{
-            Context, SamplingParams, SamplingResult, SpanContext, SpanId, TraceFlags, TraceId,
+            AlwaysOff, Context, SamplingParams, SamplingResult, SpanContext, SpanId, TraceFlags,
+            TraceId,
         };
         use std::sync::atomic::{AtomicUsize, Ordering};
 
