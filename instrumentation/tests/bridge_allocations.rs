@@ -2,8 +2,7 @@
 //! producing thread. Its own test binary: it installs a counting global
 //! allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use spanlite_test_support::{allocations_on_this_thread, CountingAllocator};
 use std::time::Duration;
 
 use spanlite::{
@@ -12,35 +11,8 @@ use spanlite::{
 use spanlite_instrumentation::SpanliteLayer;
 use tracing_subscriber::prelude::*;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: defers every call to the system allocator unchanged; the counter
-// is a const-initialised thread-local Cell, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 const ROUTE: &str = "/api/products/{id}";
 
@@ -85,9 +57,9 @@ fn a_bridged_span_with_three_fields_allocates_three_times_once_warm() {
         for _ in 0..3 {
             round();
         }
-        let before = ALLOCATIONS.with(Cell::get);
+        let before = allocations_on_this_thread();
         round();
-        let per_span = (ALLOCATIONS.with(Cell::get) - before) as f64 / 1000.0;
+        let per_span = (allocations_on_this_thread() - before) as f64 / 1000.0;
         // The string field's copy, the span cell the spanlite context shares,
         // and the registry's box for the layer's extension; the fields
         // vector, the start attributes and the span record are reused.

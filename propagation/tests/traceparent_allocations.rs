@@ -3,49 +3,13 @@
 //! Its own test binary, because it installs a counting global allocator.
 #![cfg(feature = "http")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use http::{HeaderMap, HeaderValue};
 use spanlite_api::{Context, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 use spanlite_propagation::{Injector, TextMapPropagator, TraceContextPropagator};
-
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATED: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call goes to the system allocator unchanged; counting
-// touches only a const-initialised thread-local Cell, which never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATED.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATED.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller upholds `realloc`'s contract, which we pass on.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use spanlite_test_support::{allocations_during, CountingAllocator};
 
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-/// How many allocations `f` makes on this thread.
-fn allocations(f: impl FnOnce()) -> usize {
-    let before = ALLOCATED.with(Cell::get);
-    f();
-    ALLOCATED.with(Cell::get) - before
-}
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Keeps the last value it is given, with no allocation of its own.
 #[derive(Default)]
@@ -68,7 +32,7 @@ fn inject_allocates_only_the_traceparent_string() {
     ));
     let propagator = TraceContextPropagator::new();
     let mut out = LastValue::default();
-    let n = allocations(|| propagator.inject_context(&cx, &mut out));
+    let n = allocations_during(|| propagator.inject_context(&cx, &mut out));
     assert_eq!(n, 1);
     assert_eq!(
         out.0.as_deref(),
@@ -86,7 +50,7 @@ fn extract_from_a_header_map_allocates_nothing() {
     let propagator = TraceContextPropagator::new();
     let empty = Context::new();
     let mut cx = Context::new();
-    let n = allocations(|| cx = propagator.extract_with_context(&empty, &headers));
+    let n = allocations_during(|| cx = propagator.extract_with_context(&empty, &headers));
     assert_eq!(n, 0);
     assert_eq!(
         cx.span().span_context().span_id(),
@@ -105,7 +69,7 @@ fn refusing_a_malformed_traceparent_allocates_nothing() {
     let propagator = TraceContextPropagator::new();
     let empty = Context::new();
     let mut cx = Context::new();
-    let n = allocations(|| cx = propagator.extract_with_context(&empty, &headers));
+    let n = allocations_during(|| cx = propagator.extract_with_context(&empty, &headers));
     assert_eq!(n, 0);
     assert!(!cx.span().span_context().is_valid());
 }
