@@ -4,10 +4,11 @@
 use spanlite::{KeyValue, SpanKind, Status};
 use tracing_core::field::{Field, Visit};
 
-/// What a set of fields says about a span.
+/// What a set of fields says about a span. Attributes go to `A`: a vector,
+/// or the builder of the span about to start.
 #[derive(Debug, Default)]
-pub(crate) struct Recorded {
-    pub(crate) attributes: Vec<KeyValue>,
+pub(crate) struct Recorded<A = Vec<KeyValue>> {
+    pub(crate) attributes: A,
     pub(crate) name: Option<String>,
     pub(crate) kind: Option<SpanKind>,
     pub(crate) status: Option<Status>,
@@ -26,7 +27,22 @@ fn kind_from(value: &str) -> Option<SpanKind> {
     }
 }
 
-impl Recorded {
+impl<A: Extend<KeyValue>> Recorded<A> {
+    /// Nothing recorded yet; attributes will go to `attributes`.
+    pub(crate) fn into(attributes: A) -> Recorded<A> {
+        Recorded {
+            attributes,
+            name: None,
+            kind: None,
+            status: None,
+            message: None,
+        }
+    }
+
+    fn add(&mut self, attribute: KeyValue) {
+        self.attributes.extend([attribute]);
+    }
+
     fn string(&mut self, field: &Field, value: String) {
         match field.name() {
             "message" => self.message = Some(value),
@@ -42,37 +58,35 @@ impl Recorded {
             }
             "error" => {
                 self.status = Some(Status::error(value.clone()));
-                self.attributes.push(KeyValue::new(field.name(), value));
+                self.add(KeyValue::new(field.name(), value));
             }
-            name => self.attributes.push(KeyValue::new(name, value)),
+            name => self.add(KeyValue::new(name, value)),
         }
     }
 }
 
-impl Visit for Recorded {
+impl<A: Extend<KeyValue>> Visit for Recorded<A> {
     fn record_bool(&mut self, field: &Field, value: bool) {
         if field.name() == "error" && value {
             self.status.get_or_insert_with(|| Status::error(""));
         }
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.add(KeyValue::new(field.name(), value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.add(KeyValue::new(field.name(), value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         // Beyond i64, a number keeps its digits as a string.
         match i64::try_from(value) {
-            Ok(v) => self.attributes.push(KeyValue::new(field.name(), v)),
-            Err(_) => self
-                .attributes
-                .push(KeyValue::new(field.name(), value.to_string())),
+            Ok(v) => self.add(KeyValue::new(field.name(), v)),
+            Err(_) => self.add(KeyValue::new(field.name(), value.to_string())),
         }
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.add(KeyValue::new(field.name(), value));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
@@ -82,7 +96,7 @@ impl Visit for Recorded {
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         let message = value.to_string();
         self.status = Some(Status::error(message.clone()));
-        self.attributes.push(KeyValue::new(field.name(), message));
+        self.add(KeyValue::new(field.name(), message));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {

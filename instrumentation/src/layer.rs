@@ -67,25 +67,28 @@ where
             .parent()
             .and_then(|parent| parent.extensions().get::<Bridged>().map(|b| b.cx.clone()))
             .unwrap_or_else(Context::current);
-        let mut recorded = Recorded {
-            attributes: field_buffer::take(),
-            ..Recorded::default()
-        };
-        attrs.record(&mut recorded);
-        // The callsite's name is static: borrowed, not copied.
-        let name: spanlite::StringValue = match recorded.name.take() {
-            Some(name) => name.into(),
-            None => attrs.metadata().name().into(),
-        };
+        // The fields go straight into the builder; the callsite's name is
+        // static: borrowed, not copied.
         let builder = self
             .tracer
-            .span_builder(name)
-            .with_kind(recorded.kind.unwrap_or(SpanKind::Internal))
-            .with_parent(&parent_cx)
-            .with_attributes(recorded.attributes.drain(..));
-        field_buffer::give_back(std::mem::take(&mut recorded.attributes));
-        let mut started = builder.start();
-        if let Some(status) = recorded.status.take() {
+            .span_builder(attrs.metadata().name())
+            .with_parent(&parent_cx);
+        let mut recorded = Recorded::into(builder);
+        attrs.record(&mut recorded);
+        let Recorded {
+            attributes: mut builder,
+            name,
+            kind,
+            status,
+            ..
+        } = recorded;
+        if let Some(name) = name {
+            builder = builder.with_name(name);
+        }
+        let mut started = builder
+            .with_kind(kind.unwrap_or(SpanKind::Internal))
+            .start();
+        if let Some(status) = status {
             started.set_status(status);
         }
         let cx = started.into_context(&parent_cx);
@@ -100,7 +103,7 @@ where
         let Some(bridged) = extensions.get::<Bridged>() else {
             return;
         };
-        let mut recorded = Recorded::default();
+        let mut recorded: Recorded = Recorded::default();
         values.record(&mut recorded);
         let target = bridged.cx.span();
         for kv in recorded.attributes {
@@ -115,7 +118,7 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
-        let mut recorded = Recorded::default();
+        let mut recorded: Recorded = Recorded::default();
         event.record(&mut recorded);
         let name = recorded
             .message
@@ -180,44 +183,5 @@ where
         if let Some(bridged) = bridged {
             bridged.cx.span().end();
         }
-    }
-}
-
-/// The thread's vector for a new span's fields, reused from span to span
-/// (the builder takes the fields out; the storage stays here).
-mod field_buffer {
-    use std::cell::RefCell;
-
-    use spanlite::KeyValue;
-
-    /// Storage grown beyond this many fields goes back to the allocator.
-    const MAX_CAPACITY: usize = 64;
-
-    thread_local! {
-        static BUFFER: RefCell<Vec<KeyValue>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// The thread's empty buffer (a new one while it is lent out).
-    pub(super) fn take() -> Vec<KeyValue> {
-        BUFFER
-            .try_with(|buffer| buffer.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)))
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-    }
-
-    /// Returns an emptied buffer for the next span.
-    pub(super) fn give_back(mut fields: Vec<KeyValue>) {
-        if fields.capacity() == 0 || fields.capacity() > MAX_CAPACITY {
-            return;
-        }
-        fields.clear();
-        let _ = BUFFER.try_with(|buffer| {
-            if let Ok(mut buffer) = buffer.try_borrow_mut() {
-                if buffer.capacity() == 0 {
-                    *buffer = fields;
-                }
-            }
-        });
     }
 }

@@ -249,6 +249,12 @@ impl<'a> SpanBuilder<'a> {
         self
     }
 
+    /// Replaces the name given to [`Tracer::span_builder`].
+    pub fn with_name(mut self, name: impl Into<StringValue>) -> Self {
+        self.name = name.into();
+        self
+    }
+
     /// Adds start attributes; the sampler sees them.
     pub fn with_attributes(mut self, attributes: impl IntoIterator<Item = KeyValue>) -> Self {
         if self.attributes.capacity() == 0 {
@@ -296,6 +302,14 @@ impl<'a> SpanBuilder<'a> {
                 tracer.start_span(name, kind, parent, attributes, links, start_time)
             }),
         }
+    }
+}
+
+/// Adds start attributes one by one (as [`SpanBuilder::with_attributes`]),
+/// for code that collects them through `&mut`.
+impl Extend<KeyValue> for SpanBuilder<'_> {
+    fn extend<I: IntoIterator<Item = KeyValue>>(&mut self, attributes: I) {
+        self.attributes.extend(attributes);
     }
 }
 
