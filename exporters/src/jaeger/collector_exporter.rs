@@ -1,16 +1,14 @@
 //! The Jaeger collector exporter: Thrift binary `Batch` bodies posted to
 //! `/api/traces` over the shared HTTP transport (retries, TLS).
 
-use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use spanlite::{ExportError, ExporterCounters, SpanData, SpanExporter};
+use spanlite::SpanData;
 
 use super::config::{JaegerConfig, JaegerConfigError};
 use super::encoder::JaegerEncoder;
 use super::THRIFT_CONTENT_TYPE;
-use crate::transport::{Body, BodyEncoder, PlainHttpExporter, SenderSettings};
+use crate::transport::{
+    plain_http_exporter_face, Body, BodyEncoder, PlainHttpExporter, SenderSettings,
+};
 
 const USER_AGENT: &str = concat!("spanlite-jaeger-exporter/", env!("CARGO_PKG_VERSION"));
 
@@ -48,11 +46,7 @@ impl BodyEncoder for JaegerEncoder {
     }
 }
 
-impl fmt::Debug for JaegerCollectorExporter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+plain_http_exporter_face!(JaegerCollectorExporter);
 
 impl JaegerCollectorExporter {
     /// An exporter for `config`'s collector endpoint. Fails when the
@@ -90,25 +84,5 @@ impl JaegerCollectorExporter {
         )
         .map(JaegerCollectorExporter)
         .map_err(JaegerConfigError)
-    }
-
-    /// The exporter's counters (also in the provider's
-    /// [`stats`](spanlite::TracerProvider::stats)).
-    pub fn stats(&self) -> Arc<ExporterCounters> {
-        self.0.stats()
-    }
-}
-
-impl SpanExporter for JaegerCollectorExporter {
-    fn export(&mut self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
-        self.0.export(batch, deadline)
-    }
-
-    fn shutdown(&mut self, _timeout: Duration) -> Result<(), ExportError> {
-        self.0.shutdown()
-    }
-
-    fn counters(&self) -> Option<Arc<ExporterCounters>> {
-        Some(self.0.stats())
     }
 }

@@ -10,7 +10,7 @@ mod warnings;
 mod wire;
 
 #[cfg(any(feature = "jaeger", feature = "zipkin"))]
-pub(crate) use plain_exporter::{Body, BodyEncoder, PlainHttpExporter};
+pub(crate) use plain_exporter::{plain_http_exporter_face, Body, BodyEncoder, PlainHttpExporter};
 pub(crate) use sender::{HttpSender, SenderSettings};
 pub use tls::TlsConfig;
 pub(crate) use warnings::{export_deadline, Warnings};

@@ -143,3 +143,46 @@ impl<E: BodyEncoder> PlainHttpExporter<E> {
         result
     }
 }
+
+/// The public face of an exporter built on [`PlainHttpExporter`]: for a
+/// newtype `$name(PlainHttpExporter<_>)`, its `Debug`, its `stats()` and
+/// its [`SpanExporter`](spanlite::SpanExporter) implementation.
+macro_rules! plain_http_exporter_face {
+    ($name:ident) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl $name {
+            /// The exporter's counters (also in the provider's
+            /// [`stats`](spanlite::TracerProvider::stats)).
+            pub fn stats(&self) -> std::sync::Arc<spanlite::ExporterCounters> {
+                self.0.stats()
+            }
+        }
+
+        impl spanlite::SpanExporter for $name {
+            fn export(
+                &mut self,
+                batch: &[spanlite::SpanData],
+                deadline: std::time::Instant,
+            ) -> Result<(), spanlite::ExportError> {
+                self.0.export(batch, deadline)
+            }
+
+            fn shutdown(
+                &mut self,
+                _timeout: std::time::Duration,
+            ) -> Result<(), spanlite::ExportError> {
+                self.0.shutdown()
+            }
+
+            fn counters(&self) -> Option<std::sync::Arc<spanlite::ExporterCounters>> {
+                Some(self.0.stats())
+            }
+        }
+    };
+}
+pub(crate) use plain_http_exporter_face;

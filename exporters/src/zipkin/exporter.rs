@@ -2,15 +2,15 @@
 //! the shared HTTP transport (retries, TLS).
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use spanlite::{ExportError, ExporterCounters, SpanData, SpanExporter};
+use spanlite::SpanData;
 
 use super::config::ZipkinConfig;
 use super::encoder::ZipkinEncoder;
 use super::CONTENT_TYPE;
-use crate::transport::{Body, BodyEncoder, PlainHttpExporter, SenderSettings};
+use crate::transport::{
+    plain_http_exporter_face, Body, BodyEncoder, PlainHttpExporter, SenderSettings,
+};
 
 const USER_AGENT: &str = concat!("spanlite-zipkin-exporter/", env!("CARGO_PKG_VERSION"));
 
@@ -53,11 +53,7 @@ impl BodyEncoder for ZipkinEncoder {
     }
 }
 
-impl fmt::Debug for ZipkinExporter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+plain_http_exporter_face!(ZipkinExporter);
 
 impl ZipkinExporter {
     /// An exporter for `config`. Fails on an endpoint that is not an
@@ -83,25 +79,5 @@ impl ZipkinExporter {
         )
         .map(ZipkinExporter)
         .map_err(ZipkinConfigError)
-    }
-
-    /// The exporter's counters (also in the provider's
-    /// [`stats`](spanlite::TracerProvider::stats)).
-    pub fn stats(&self) -> Arc<ExporterCounters> {
-        self.0.stats()
-    }
-}
-
-impl SpanExporter for ZipkinExporter {
-    fn export(&mut self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
-        self.0.export(batch, deadline)
-    }
-
-    fn shutdown(&mut self, _timeout: Duration) -> Result<(), ExportError> {
-        self.0.shutdown()
-    }
-
-    fn counters(&self) -> Option<Arc<ExporterCounters>> {
-        Some(self.0.stats())
     }
 }
