@@ -188,13 +188,8 @@ impl Tracer {
             Some(at) => clock::to_unix_nanos(at),
             None => clock::now(),
         };
-        for kv in sampler_attributes {
+        for kv in sampler_attributes.into_iter().chain(attributes.drain(..)) {
             r.set_attribute_within_limits(kv);
-        }
-        if !attributes.is_empty() {
-            for kv in attributes.drain(..) {
-                r.set_attribute_within_limits(kv);
-            }
         }
         spare_attributes::give_back(attributes);
         if !links.is_empty() {
