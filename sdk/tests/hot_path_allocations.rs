@@ -128,9 +128,13 @@ fn sampled_spans_that_no_processor_keeps_reuse_their_records() {
     assert_eq!(allocations_for(&provider, 10, || root_span(&tracer)), 0);
 }
 
-/// Holds every export until the test lets go, so the queue stays full.
+/// Holds every export until the test lets go, so the queue stays full;
+/// says when the first export has begun.
 #[derive(Debug)]
-struct Stuck(std::sync::Arc<std::sync::Mutex<()>>);
+struct Stuck {
+    gate: std::sync::Arc<std::sync::Mutex<()>>,
+    exporting: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
 
 impl SpanExporter for Stuck {
     fn export(
@@ -138,7 +142,9 @@ impl SpanExporter for Stuck {
         _: &[spanlite::SpanData],
         _: std::time::Instant,
     ) -> Result<(), spanlite::ExportError> {
-        drop(self.0.lock());
+        self.exporting
+            .store(true, std::sync::atomic::Ordering::Release);
+        drop(self.gate.lock());
         Ok(())
     }
 }
@@ -146,16 +152,32 @@ impl SpanExporter for Stuck {
 #[test]
 fn spans_dropped_on_a_full_queue_reuse_their_records_and_are_counted() {
     let gate = std::sync::Arc::new(std::sync::Mutex::new(()));
+    let exporting = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let held = gate.lock().unwrap();
     let config = BatchConfig::default()
         .with_max_queue_size(16)
         .with_max_export_batch_size(16);
+    let exporter = Stuck {
+        gate: gate.clone(),
+        exporting: exporting.clone(),
+    };
     let provider = TracerProvider::builder()
-        .with_span_processor(BatchSpanProcessor::new(Stuck(gate.clone()), config))
+        .with_span_processor(BatchSpanProcessor::new(exporter, config))
         .build();
     let tracer = provider.tracer("alloc");
-    // Warm-up: the first batch reaches the stuck exporter, the queue fills,
-    // and the first drop is reported once.
+    // Warm-up: spans until the export thread is stuck in its first export
+    // (it can take no more from the queue), then enough to fill the queue
+    // and report the first drop. Bounded: the thread is woken every 16.
+    let mut warm_up = 0_u64;
+    while !exporting.load(std::sync::atomic::Ordering::Acquire) {
+        assert!(
+            warm_up < 10_000_000,
+            "the export thread never began exporting"
+        );
+        root_span(&tracer);
+        warm_up += 1;
+        std::thread::yield_now();
+    }
     for _ in 0..1000 {
         root_span(&tracer);
     }
@@ -165,7 +187,7 @@ fn spans_dropped_on_a_full_queue_reuse_their_records_and_are_counted() {
     }
     assert_eq!(allocations_on_this_thread() - before, 0);
     let stats = provider.stats();
-    assert_eq!(stats.ended(), 11_000);
+    assert_eq!(stats.ended(), warm_up + 11_000);
     assert!(
         stats.dropped_queue_full() >= 10_000,
         "{stats:?}: every span of the measured loop found the queue full"
