@@ -8,7 +8,8 @@ use std::time::SystemTime;
 use crate::tracer_provider::ProviderInner;
 use crate::{
     clock, record_pool, Context, InstrumentationScope, KeyValue, Link, RandomIdGenerator,
-    SamplingParams, Span, SpanContext, SpanId, SpanKind, StringValue, TraceFlags,
+    SamplingDecision, SamplingParams, Span, SpanContext, SpanId, SpanKind, StringValue, TraceFlags,
+    TraceId,
 };
 
 /// What a tracer shares with the spans it starts.
@@ -90,7 +91,42 @@ impl Tracer {
         &self.0.scope
     }
 
+    #[inline(always)]
     fn start_span(
+        &self,
+        name: StringValue,
+        kind: SpanKind,
+        parent: &Context,
+        attributes: Vec<KeyValue>,
+        links: Vec<Link>,
+        start_time: Option<SystemTime>,
+    ) -> Span {
+        let provider = &*self.0.provider;
+        if provider.constant_decision == Some(SamplingDecision::Drop) && provider.is_active() {
+            // A sampler that drops everything (`AlwaysOff`): only the span
+            // context is made, inline, and what the caller handed over is
+            // dropped where the compiler can see it is empty.
+            let parent_ref = parent.span();
+            let parent_cx = parent_ref.span_context();
+            let (trace_id, span_id, flags) = new_ids(provider, parent_cx);
+            let span_context = SpanContext::new(
+                trace_id,
+                span_id,
+                flags.with_sampled(false),
+                false,
+                parent_cx.trace_state().clone(),
+            );
+            spare_attributes::give_back(attributes);
+            discard(links);
+            drop(name);
+            return Span::non_recording(span_context);
+        }
+        self.decide_and_start(name, kind, parent, attributes, links, start_time)
+    }
+
+    /// [`start_span`](Self::start_span) with the sampler asked.
+    #[inline(never)]
+    fn decide_and_start(
         &self,
         name: StringValue,
         kind: SpanKind,
@@ -105,22 +141,7 @@ impl Tracer {
         }
         let parent_ref = parent.span();
         let parent_cx = parent_ref.span_context();
-        let ids = provider.id_generator.as_deref();
-        let (trace_id, span_id, inherited_flags) = if parent_cx.is_valid() {
-            let span_id = match ids {
-                None => RandomIdGenerator::span_id(),
-                Some(ids) => ids.new_span_id(),
-            };
-            let flags = parent_cx.trace_flags().known();
-            (parent_cx.trace_id(), span_id, flags)
-        } else {
-            let random = TraceFlags::NONE.with_random(provider.random_trace_flag);
-            let (trace_id, span_id) = match ids {
-                None => RandomIdGenerator::root_ids(),
-                Some(ids) => (ids.new_trace_id(), ids.new_span_id()),
-            };
-            (trace_id, span_id, random)
-        };
+        let (trace_id, span_id, inherited_flags) = new_ids(provider, parent_cx);
         let (decision, sampler_attributes, trace_state) = match provider.constant_decision {
             Some(decision) => (decision, Vec::new(), None),
             None => {
@@ -203,6 +224,47 @@ impl Tracer {
             processor.on_start(&mut span, parent);
         }
         span
+    }
+}
+
+/// Drops a vector; a test alone when it never allocated (the usual, empty
+/// case), instead of a call to its generic drop.
+#[inline(always)]
+fn discard<T>(vector: Vec<T>) {
+    if vector.capacity() == 0 {
+        std::mem::forget(vector);
+    } else {
+        drop_vector(vector);
+    }
+}
+
+#[inline(never)]
+fn drop_vector<T>(vector: Vec<T>) {
+    drop(vector);
+}
+
+/// A new span's trace id, span id and the trace flags it inherits (the
+/// sampled flag is the sampler's to set): the parent's trace, or a new one.
+#[inline(always)]
+fn new_ids(provider: &ProviderInner, parent_cx: &SpanContext) -> (TraceId, SpanId, TraceFlags) {
+    let ids = provider.id_generator.as_deref();
+    if parent_cx.is_valid() {
+        let span_id = match ids {
+            None => RandomIdGenerator::span_id(),
+            Some(ids) => ids.new_span_id(),
+        };
+        (
+            parent_cx.trace_id(),
+            span_id,
+            parent_cx.trace_flags().known(),
+        )
+    } else {
+        let random = TraceFlags::NONE.with_random(provider.random_trace_flag);
+        let (trace_id, span_id) = match ids {
+            None => RandomIdGenerator::root_ids(),
+            Some(ids) => (ids.new_trace_id(), ids.new_span_id()),
+        };
+        (trace_id, span_id, random)
     }
 }
 
@@ -389,10 +451,20 @@ mod spare_attributes {
             .unwrap_or_default()
     }
 
-    /// Keeps `attributes`' storage for a later builder.
-    #[inline]
-    pub(super) fn give_back(mut attributes: Vec<KeyValue>) {
-        if attributes.capacity() == 0 || attributes.capacity() > MAX_CAPACITY {
+    /// Keeps `attributes`' storage for a later builder; a test alone for a
+    /// vector that never allocated.
+    #[inline(always)]
+    pub(super) fn give_back(attributes: Vec<KeyValue>) {
+        if attributes.capacity() == 0 {
+            std::mem::forget(attributes);
+        } else {
+            keep(attributes);
+        }
+    }
+
+    #[inline(never)]
+    fn keep(mut attributes: Vec<KeyValue>) {
+        if attributes.capacity() > MAX_CAPACITY {
             return;
         }
         attributes.clear();

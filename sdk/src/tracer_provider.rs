@@ -38,6 +38,7 @@ pub(crate) struct ProviderInner {
 
 impl ProviderInner {
     /// Whether new spans may record.
+    #[inline]
     pub(crate) fn is_active(&self) -> bool {
         !self.disabled && !self.shut_down.load(Ordering::Relaxed)
     }
