@@ -36,28 +36,12 @@ impl Tracer {
     /// Starts a span whose parent is the current context's span.
     pub fn start(&self, name: impl Into<StringValue>) -> Span {
         let name = name.into();
-        Context::map_current(|parent| {
-            self.start_span(
-                name,
-                SpanKind::Internal,
-                parent,
-                Vec::new(),
-                Vec::new(),
-                None,
-            )
-        })
+        Context::map_current(|parent| self.start_plain(name, parent))
     }
 
     /// Starts a span whose parent is `parent`'s span.
     pub fn start_with_context(&self, name: impl Into<StringValue>, parent: &Context) -> Span {
-        self.start_span(
-            name.into(),
-            SpanKind::Internal,
-            parent,
-            Vec::new(),
-            Vec::new(),
-            None,
-        )
+        self.start_plain(name.into(), parent)
     }
 
     /// A builder for a span with a kind, attributes, links, a start time or
@@ -91,6 +75,31 @@ impl Tracer {
         &self.0.scope
     }
 
+    /// A span without attributes, links or start time given: the inline
+    /// part of [`start_span`](Self::start_span), and an out-of-line rest
+    /// that makes its own empty vectors (built here and passed through
+    /// memory, they would be written in halves and read back whole).
+    #[inline(always)]
+    fn start_plain(&self, name: StringValue, parent: &Context) -> Span {
+        if let Some(span) = self.start_dropped(parent) {
+            drop(name);
+            return span;
+        }
+        self.decide_and_start_plain(name, parent)
+    }
+
+    #[inline(never)]
+    fn decide_and_start_plain(&self, name: StringValue, parent: &Context) -> Span {
+        self.decide_and_start_inline(
+            name,
+            SpanKind::Internal,
+            parent,
+            Vec::new(),
+            Vec::new(),
+            None,
+        )
+    }
+
     #[inline(always)]
     fn start_span(
         &self,
@@ -101,32 +110,51 @@ impl Tracer {
         links: Vec<Link>,
         start_time: Option<SystemTime>,
     ) -> Span {
-        let provider = &*self.0.provider;
-        if provider.constant_decision == Some(SamplingDecision::Drop) && provider.is_active() {
-            // A sampler that drops everything (`AlwaysOff`): only the span
-            // context is made, inline, and what the caller handed over is
-            // dropped where the compiler can see it is empty.
-            let parent_ref = parent.span();
-            let parent_cx = parent_ref.span_context();
-            let (trace_id, span_id, flags) = new_ids(provider, parent_cx);
-            let span_context = SpanContext::new(
-                trace_id,
-                span_id,
-                flags.with_sampled(false),
-                false,
-                parent_cx.trace_state().clone(),
-            );
+        if let Some(span) = self.start_dropped(parent) {
             spare_attributes::give_back(attributes);
             discard(links);
             drop(name);
-            return Span::non_recording(span_context);
+            return span;
         }
         self.decide_and_start(name, kind, parent, attributes, links, start_time)
+    }
+
+    /// The span of a sampler that drops everything (`AlwaysOff`): only its
+    /// span context is made, inline. `None` when the sampler must be asked.
+    #[inline(always)]
+    fn start_dropped(&self, parent: &Context) -> Option<Span> {
+        let provider = &*self.0.provider;
+        if provider.constant_decision != Some(SamplingDecision::Drop) || !provider.is_active() {
+            return None;
+        }
+        let parent_ref = parent.span();
+        let parent_cx = parent_ref.span_context();
+        let (trace_id, span_id, flags) = new_ids(provider, parent_cx);
+        Some(Span::non_recording(SpanContext::new(
+            trace_id,
+            span_id,
+            flags.with_sampled(false),
+            false,
+            parent_cx.trace_state().clone(),
+        )))
     }
 
     /// [`start_span`](Self::start_span) with the sampler asked.
     #[inline(never)]
     fn decide_and_start(
+        &self,
+        name: StringValue,
+        kind: SpanKind,
+        parent: &Context,
+        attributes: Vec<KeyValue>,
+        links: Vec<Link>,
+        start_time: Option<SystemTime>,
+    ) -> Span {
+        self.decide_and_start_inline(name, kind, parent, attributes, links, start_time)
+    }
+
+    #[inline(always)]
+    fn decide_and_start_inline(
         &self,
         name: StringValue,
         kind: SpanKind,
