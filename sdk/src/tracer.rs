@@ -75,10 +75,10 @@ impl Tracer {
         &self.0.scope
     }
 
-    /// A span without attributes, links or start time given: the inline
-    /// part of [`start_span`](Self::start_span), and an out-of-line rest
-    /// that makes its own empty vectors (built here and passed through
-    /// memory, they would be written in halves and read back whole).
+    /// A span without attributes, links or start time given: the AlwaysOff
+    /// shortcut inline, and an out-of-line rest that makes its own empty
+    /// vectors (built here and passed through memory, they would be written
+    /// in halves and read back whole).
     #[inline(always)]
     fn start_plain(&self, name: StringValue, parent: &Context) -> Span {
         if let Some(span) = self.start_dropped(parent) {
@@ -90,7 +90,7 @@ impl Tracer {
 
     #[inline(never)]
     fn decide_and_start_plain(&self, name: StringValue, parent: &Context) -> Span {
-        self.decide_and_start_inline(
+        self.decide_and_start(
             name,
             SpanKind::Internal,
             parent,
@@ -100,7 +100,8 @@ impl Tracer {
         )
     }
 
-    #[inline(always)]
+    /// A span from a builder: the AlwaysOff shortcut, else the sampler.
+    #[inline(never)]
     fn start_span(
         &self,
         name: StringValue,
@@ -139,22 +140,10 @@ impl Tracer {
         )))
     }
 
-    /// [`start_span`](Self::start_span) with the sampler asked.
-    #[inline(never)]
-    fn decide_and_start(
-        &self,
-        name: StringValue,
-        kind: SpanKind,
-        parent: &Context,
-        attributes: Vec<KeyValue>,
-        links: Vec<Link>,
-        start_time: Option<SystemTime>,
-    ) -> Span {
-        self.decide_and_start_inline(name, kind, parent, attributes, links, start_time)
-    }
-
+    /// [`start_span`](Self::start_span) with the sampler asked; inlined
+    /// into its two out-of-line callers.
     #[inline(always)]
-    fn decide_and_start_inline(
+    fn decide_and_start(
         &self,
         name: StringValue,
         kind: SpanKind,
