@@ -8,8 +8,8 @@ use std::time::SystemTime;
 use crate::tracer_provider::ProviderInner;
 use crate::{
     clock, record_pool, Context, InstrumentationScope, KeyValue, Link, RandomIdGenerator,
-    SamplingDecision, SamplingParams, Span, SpanContext, SpanId, SpanKind, StringValue, TraceFlags,
-    TraceId,
+    SamplingDecision, SamplingParams, Span, SpanContext, SpanId, SpanKind, SpanLimits, StringValue,
+    TraceFlags, TraceId,
 };
 
 /// What a tracer shares with the spans it starts.
@@ -226,8 +226,17 @@ impl Tracer {
             Some(at) => clock::to_unix_nanos(at),
             None => clock::now(),
         };
-        for kv in sampler_attributes.into_iter().chain(attributes.drain(..)) {
-            r.set_attribute_within_limits(kv);
+        if sampler_attributes.is_empty()
+            && r.attributes.is_empty()
+            && fit_whole(&attributes, &provider.limits)
+        {
+            // The builder's vector becomes the record's, and the record's
+            // empty one the next builder's: no attribute is moved.
+            std::mem::swap(&mut r.attributes, &mut attributes);
+        } else {
+            for kv in sampler_attributes.into_iter().chain(attributes.drain(..)) {
+                r.set_attribute_within_limits(kv);
+            }
         }
         spare_attributes::give_back(attributes);
         if !links.is_empty() {
@@ -242,6 +251,23 @@ impl Tracer {
         }
         span
     }
+}
+
+/// Whether start attributes can become a span's attributes as they are:
+/// a few, within the count limit, no value length limit, no key twice (the
+/// last of a repeated key would have to win).
+#[inline]
+fn fit_whole(attributes: &[KeyValue], limits: &SpanLimits) -> bool {
+    const MAX_CHECKED: usize = 8;
+    let n = attributes.len();
+    n > 0
+        && n <= MAX_CHECKED
+        && n <= limits.attribute_count()
+        && limits.attribute_value_length().is_none()
+        && attributes
+            .iter()
+            .enumerate()
+            .all(|(i, a)| attributes[..i].iter().all(|b| b.key() != a.key()))
 }
 
 /// Drops a vector; a test alone when it never allocated (the usual, empty

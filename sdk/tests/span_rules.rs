@@ -482,6 +482,57 @@ fn the_builder_sets_kind_attributes_and_links() {
     assert_eq!(span.links()[0].span_context(), &target);
 }
 
+#[test]
+fn start_attributes_follow_the_attribute_rules_whole_or_one_by_one() {
+    let started = |tracer: &Tracer, attributes: Vec<KeyValue>| {
+        tracer
+            .span_builder("op")
+            .with_attributes(attributes)
+            .start()
+            .end();
+    };
+    // Distinct keys within the limits: kept as given, in order.
+    let (_p, tracer, exporter) = pipeline();
+    let given = vec![
+        KeyValue::new("a", 1),
+        KeyValue::new("b", "two"),
+        KeyValue::new("c", true),
+    ];
+    started(&tracer, given.clone());
+    assert_eq!(only(&exporter).attributes(), &given[..]);
+
+    // A repeated key: the last value wins, in the first one's place.
+    exporter.reset();
+    started(
+        &tracer,
+        vec![
+            KeyValue::new("a", 1),
+            KeyValue::new("b", 2),
+            KeyValue::new("a", 3),
+        ],
+    );
+    let span = only(&exporter);
+    assert_eq!(
+        span.attributes(),
+        &[KeyValue::new("a", 3), KeyValue::new("b", 2)]
+    );
+    assert_eq!(span.dropped_attributes_count(), 0);
+
+    // Over the count limit: the first ones kept, the rest counted.
+    let limits = SpanLimits::default().with_attribute_count(2);
+    let (_p, tracer, exporter) = pipeline_with(|b| b.with_span_limits(limits));
+    started(&tracer, given.clone());
+    let span = only(&exporter);
+    assert_eq!(span.attributes(), &given[..2]);
+    assert_eq!(span.dropped_attributes_count(), 1);
+
+    // A value length limit: strings cut.
+    let limits = SpanLimits::default().with_attribute_value_length(Some(1));
+    let (_p, tracer, exporter) = pipeline_with(|b| b.with_span_limits(limits));
+    started(&tracer, given.clone());
+    assert_eq!(only(&exporter).attributes()[1], KeyValue::new("b", "t"));
+}
+
 /// Name, kind, attribute count, link count, and whether it was a root.
 type Asked = (String, SpanKind, usize, usize, bool);
 
