@@ -240,24 +240,27 @@ criterion_group! {
     targets = otlp_encode_512, jaeger_encode_512, tracing_bridge_span
 }
 
-/// What a sampled span's two timestamps cost at least on this machine,
-/// beside which the per-span targets read: two reads of the TSC clock
-/// (fastant, as fastrace reads it; spanlite's own clock is the same
-/// instruction) and two of the OS clock.
-fn clock_floor(c: &mut Criterion) {
-    let mut group = c.benchmark_group("clock_floor");
+/// The least a sampled span costs on this machine, beside which the
+/// per-span targets read: two reads of the TSC clock (fastant, as fastrace
+/// reads it; spanlite's own clock is the same instruction), two of the OS
+/// clock, and a span that is only its data handed to a reading thread
+/// (`spanlite_benches::floor`).
+fn floor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("floor");
     group.bench_function("tsc_now_x2", |b| {
         b.iter(|| (fastant::Instant::now(), fastant::Instant::now()))
     });
     group.bench_function("std_instant_now_x2", |b| {
         b.iter(|| (Instant::now(), Instant::now()))
     });
+    let mut minimal = spanlite_benches::floor::MinimalTracer::new();
+    group.bench_function("minimal_span", |b| b.iter(|| minimal.root_span()));
     group.finish();
 }
 
 criterion_group! {
     name = spans;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
-    targets = span_root_3_attrs, span_child_3_attrs, span_unsampled, span_ratio_1pct, span_root_3_attrs_2threads, clock_floor
+    targets = span_root_3_attrs, span_child_3_attrs, span_unsampled, span_ratio_1pct, span_root_3_attrs_2threads, floor
 }
 criterion_main!(spans, encoding, decisions);

@@ -3,6 +3,7 @@
 //! binary.
 
 pub mod fastrace_peer;
+pub mod floor;
 pub mod jaeger_encode;
 pub mod otel_peer;
 pub mod propagation;
