@@ -4,9 +4,11 @@ use std::borrow::Borrow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
+use std::sync::Arc;
 
 /// A string attribute value or name: a `&'static str` is kept as a pointer,
-/// an owned `String` is moved in. Neither is copied.
+/// an owned `String` is moved in, an `Arc<str>` is shared. None is copied,
+/// and cloning a static or shared one does not copy the text either.
 #[derive(Clone)]
 pub struct StringValue(Repr);
 
@@ -14,6 +16,7 @@ pub struct StringValue(Repr);
 enum Repr {
     Static(&'static str),
     Owned(String),
+    Shared(Arc<str>),
 }
 
 impl StringValue {
@@ -29,6 +32,7 @@ impl StringValue {
         match &self.0 {
             Repr::Static(s) => s,
             Repr::Owned(s) => s,
+            Repr::Shared(s) => s,
         }
     }
 
@@ -48,6 +52,7 @@ impl StringValue {
         match &mut self.0 {
             Repr::Static(s) => *s = &s[..cut],
             Repr::Owned(s) => s.truncate(cut),
+            Repr::Shared(s) => *s = Arc::from(&s[..cut]),
         }
     }
 }
@@ -136,6 +141,15 @@ impl From<String> for StringValue {
     }
 }
 
+/// Shares the text: values that repeat across spans (a route, a method)
+/// can be one allocation for all of them.
+impl From<Arc<str>> for StringValue {
+    #[inline]
+    fn from(s: Arc<str>) -> StringValue {
+        StringValue(Repr::Shared(s))
+    }
+}
+
 impl From<std::borrow::Cow<'static, str>> for StringValue {
     fn from(s: std::borrow::Cow<'static, str>) -> StringValue {
         match s {
@@ -150,6 +164,7 @@ impl From<StringValue> for String {
         match s.0 {
             Repr::Static(s) => s.to_owned(),
             Repr::Owned(s) => s,
+            Repr::Shared(s) => s.as_ref().to_owned(),
         }
     }
 }
@@ -176,6 +191,23 @@ mod tests {
         let value = StringValue::from(TEXT);
         assert!(value.is_static());
         assert!(std::ptr::eq(value.as_str(), TEXT));
+    }
+
+    #[test]
+    fn shared_strings_are_shared_not_copied() {
+        let text: Arc<str> = Arc::from("GET /api/products/{id}");
+        let value = StringValue::from(text.clone());
+        let copy = value.clone();
+        assert!(std::ptr::eq(value.as_str(), &*text));
+        assert!(std::ptr::eq(copy.as_str(), &*text));
+        assert_eq!(Arc::strong_count(&text), 3);
+        assert!(!value.is_static());
+        assert_eq!(copy, StringValue::from("GET /api/products/{id}"));
+        assert_eq!(String::from(copy), "GET /api/products/{id}");
+        let mut cut = value;
+        cut.truncate_chars(3);
+        assert_eq!(cut, "GET");
+        assert_eq!(&*text, "GET /api/products/{id}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Turning `tracing` fields into spanlite attributes, and the special
 //! `otel.*` fields that steer the span itself.
 
-use spanlite::{KeyValue, SpanKind, Status};
+use std::borrow::Cow;
+
+use spanlite::{KeyValue, SpanKind, Status, StringValue};
 use tracing_core::field::{Field, Visit};
 
 /// What a set of fields says about a span. Attributes go to `A`: a vector,
@@ -40,13 +42,15 @@ impl<A: Extend<KeyValue>> Recorded<A> {
     }
 
     fn add(&mut self, attribute: KeyValue) {
-        self.attributes.extend([attribute]);
+        self.attributes.extend(std::iter::once(attribute));
     }
 
-    fn string(&mut self, field: &Field, value: String) {
+    /// A text field: one of the fields that steer the span, or an
+    /// attribute (a borrowed text shared with the field's recent values).
+    fn string(&mut self, field: &Field, value: Cow<'_, str>) {
         match field.name() {
-            "message" => self.message = Some(value),
-            "otel.name" => self.name = Some(value),
+            "message" => self.message = Some(value.into_owned()),
+            "otel.name" => self.name = Some(value.into_owned()),
             "otel.kind" => self.kind = kind_from(&value),
             "otel.status_code" => match value.to_ascii_lowercase().as_str() {
                 "ok" => self.status = Some(Status::Ok),
@@ -54,13 +58,19 @@ impl<A: Extend<KeyValue>> Recorded<A> {
                 _ => {}
             },
             "otel.status_message" | "otel.status_description" => {
-                self.status = Some(Status::error(value));
+                self.status = Some(Status::error(value.into_owned()));
             }
             "error" => {
-                self.status = Some(Status::error(value.clone()));
-                self.add(KeyValue::new(field.name(), value));
+                self.status = Some(Status::error(value.clone().into_owned()));
+                self.add(KeyValue::new(field.name(), value.into_owned()));
             }
-            name => self.add(KeyValue::new(name, value)),
+            name => {
+                let value = match value {
+                    Cow::Borrowed(text) => recent_values::shared(name, text),
+                    Cow::Owned(text) => StringValue::from(text),
+                };
+                self.add(KeyValue::new(name, value));
+            }
         }
     }
 }
@@ -90,7 +100,7 @@ impl<A: Extend<KeyValue>> Visit for Recorded<A> {
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.string(field, value.to_owned());
+        self.string(field, Cow::Borrowed(value));
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
@@ -100,6 +110,92 @@ impl<A: Extend<KeyValue>> Visit for Recorded<A> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.string(field, format!("{value:?}"));
+        self.string(field, Cow::Owned(format!("{value:?}")));
+    }
+}
+
+/// String field values shared between spans. A `tracing` visitor lends a
+/// `&str` for an unknown lifetime, so keeping one means copying it; but the
+/// same field mostly carries the same few values (a route, a method, a
+/// peer). Each thread remembers the last value of a few fields and hands
+/// out that allocation again when the text matches: one reference count
+/// instead of an allocation and a free per span. Other values are copied as
+/// before; memory stays bounded (`SLOTS` texts of at most `MAX_LEN` bytes per
+/// thread).
+mod recent_values {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use spanlite::StringValue;
+
+    /// How many fields a thread remembers a value for.
+    const SLOTS: usize = 64;
+    /// Longer texts are copied, not remembered.
+    const MAX_LEN: usize = 128;
+
+    /// A field (by its name's address: callsites' names are `'static`) and
+    /// its last value.
+    type Recent = Option<(usize, Arc<str>)>;
+
+    thread_local! {
+        static RECENT: RefCell<[Recent; SLOTS]> = const { RefCell::new([const { None }; SLOTS]) };
+    }
+
+    /// `value` as an attribute value of field `name`: the remembered
+    /// allocation when the field had the same text last time.
+    pub(super) fn shared(name: &'static str, value: &str) -> StringValue {
+        if value.len() > MAX_LEN {
+            return StringValue::from(value.to_owned());
+        }
+        let field = name.as_ptr() as usize;
+        let slot = (field ^ (field >> 7)) % SLOTS;
+        RECENT
+            .try_with(|recent| {
+                let mut recent = recent.try_borrow_mut().ok()?;
+                let entry = &mut recent[slot];
+                if let Some((known, text)) = entry {
+                    if *known == field && **text == *value {
+                        return Some(StringValue::from(Arc::clone(text)));
+                    }
+                }
+                let text: Arc<str> = Arc::from(value);
+                *entry = Some((field, Arc::clone(&text)));
+                Some(StringValue::from(text))
+            })
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| StringValue::from(value.to_owned()))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_repeated_value_is_shared_and_a_different_one_is_not() {
+            let first = shared("http.route", "/a");
+            let again = shared("http.route", "/a");
+            assert!(std::ptr::eq(first.as_str(), again.as_str()));
+            let other = shared("http.route", "/b");
+            assert_eq!(other, "/b");
+            assert!(!std::ptr::eq(first.as_str(), other.as_str()));
+            // The same text under another field is that field's own.
+            let elsewhere = shared("peer.route", "/b");
+            assert_eq!(elsewhere, "/b");
+            // The field now remembers "/b": "/a" is a new allocation, with
+            // the same text.
+            let back = shared("http.route", "/a");
+            assert_eq!(back, first);
+            assert!(!std::ptr::eq(first.as_str(), back.as_str()));
+        }
+
+        #[test]
+        fn long_values_are_copied_not_remembered() {
+            let long = "x".repeat(MAX_LEN + 1);
+            let a = shared("body", &long);
+            let b = shared("body", &long);
+            assert_eq!(a, b);
+            assert!(!std::ptr::eq(a.as_str(), b.as_str()));
+        }
     }
 }

@@ -47,6 +47,27 @@ fn nested_tracing_spans_become_parent_and_child() {
 }
 
 #[test]
+fn each_span_keeps_its_own_string_values_whether_they_repeat_or_not() {
+    let routes = ["/a", "/b", "/b", "/a", "/a", "/c"];
+    let spans = run(|_| {
+        for (i, route) in routes.iter().enumerate() {
+            let _s = tracing::info_span!("request", i = i as i64, route = *route).entered();
+        }
+    });
+    assert_eq!(spans.len(), routes.len());
+    for span in &spans {
+        let Some(Value::I64(i)) = attribute(span, "i") else {
+            panic!("no index: {span:?}");
+        };
+        assert_eq!(
+            attribute(span, "route"),
+            Some(&Value::from(routes[*i as usize])),
+            "{span:?}"
+        );
+    }
+}
+
+#[test]
 fn fields_become_attributes_with_their_types() {
     let spans = run(|_| {
         let _s = tracing::info_span!("typed", b = true, i = -3i64, u = u64::MAX, f = 1.5, s = "text", d = ?vec![1, 2]).entered();
