@@ -88,7 +88,7 @@ fn seed() -> u64 {
 
 impl RandomIdGenerator {
     /// A trace id and a span id for a root span, without dynamic dispatch.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn root_ids() -> (TraceId, SpanId) {
         let [high, low, span] = next_u64s::<3>();
         if high | low != 0 && span != 0 {

@@ -35,13 +35,17 @@ pub struct Tracer(pub(crate) Arc<TracerShared>);
 impl Tracer {
     /// Starts a span whose parent is the current context's span.
     pub fn start(&self, name: impl Into<StringValue>) -> Span {
-        let name = name.into();
-        Context::map_current(|parent| self.start_plain(name, parent))
+        Context::map_current(|parent| self.start_with_context(name, parent))
     }
 
     /// Starts a span whose parent is `parent`'s span.
+    #[inline(always)]
     pub fn start_with_context(&self, name: impl Into<StringValue>, parent: &Context) -> Span {
-        self.start_plain(name.into(), parent)
+        if self.drops_everything() {
+            // The name is not even converted.
+            return self.dropped_span(parent);
+        }
+        self.decide_and_start_plain(name.into(), parent)
     }
 
     /// A builder for a span with a kind, attributes, links, a start time or
@@ -75,19 +79,10 @@ impl Tracer {
         &self.0.scope
     }
 
-    /// A span without attributes, links or start time given: the AlwaysOff
-    /// shortcut inline, and an out-of-line rest that makes its own empty
-    /// vectors (built here and passed through memory, they would be written
-    /// in halves and read back whole).
-    #[inline(always)]
-    fn start_plain(&self, name: StringValue, parent: &Context) -> Span {
-        if let Some(span) = self.start_dropped(parent) {
-            drop(name);
-            return span;
-        }
-        self.decide_and_start_plain(name, parent)
-    }
-
+    /// The sampler-asking rest of [`start_with_context`](Self::start_with_context).
+    /// It makes its own empty attribute and link vectors: built by the
+    /// caller and passed through memory, they would be written in halves
+    /// and read back whole.
     #[inline(never)]
     fn decide_and_start_plain(&self, name: StringValue, parent: &Context) -> Span {
         self.decide_and_start(
@@ -111,33 +106,39 @@ impl Tracer {
         links: Vec<Link>,
         start_time: Option<SystemTime>,
     ) -> Span {
-        if let Some(span) = self.start_dropped(parent) {
+        if self.drops_everything() {
             spare_attributes::give_back(attributes);
             discard(links);
             drop(name);
-            return span;
+            return self.dropped_span(parent);
         }
         self.decide_and_start(name, kind, parent, attributes, links, start_time)
     }
 
-    /// The span of a sampler that drops everything (`AlwaysOff`): only its
-    /// span context is made, inline. `None` when the sampler must be asked.
+    /// Whether the sampler drops every span (`AlwaysOff`) and the provider
+    /// is running: then [`dropped_span`](Self::dropped_span) is the span,
+    /// and the sampler need not be asked.
     #[inline(always)]
-    fn start_dropped(&self, parent: &Context) -> Option<Span> {
+    fn drops_everything(&self) -> bool {
         let provider = &*self.0.provider;
-        if provider.constant_decision != Some(SamplingDecision::Drop) || !provider.is_active() {
-            return None;
-        }
+        provider.constant_decision == Some(SamplingDecision::Drop) && provider.is_active()
+    }
+
+    /// A span that `AlwaysOff` dropped: its span context alone, made
+    /// inline.
+    #[inline(always)]
+    fn dropped_span(&self, parent: &Context) -> Span {
+        let provider = &*self.0.provider;
         let parent_ref = parent.span();
         let parent_cx = parent_ref.span_context();
         let (trace_id, span_id, flags) = new_ids(provider, parent_cx);
-        Some(Span::non_recording(SpanContext::new(
+        Span::non_recording(SpanContext::new(
             trace_id,
             span_id,
             flags.with_sampled(false),
             false,
             parent_cx.trace_state().clone(),
-        )))
+        ))
     }
 
     /// [`start_span`](Self::start_span) with the sampler asked; inlined
