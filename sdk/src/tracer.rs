@@ -51,13 +51,11 @@ impl Tracer {
     /// A builder for a span with a kind, attributes, links, a start time or
     /// an explicit parent.
     pub fn span_builder(&self, name: impl Into<StringValue>) -> SpanBuilder<'_> {
+        let mut start = SpanStart::named(name.into());
+        start.attributes = spare_attributes::take();
         SpanBuilder {
             tracer: self,
-            name: name.into(),
-            kind: SpanKind::Internal,
-            attributes: spare_attributes::take(),
-            links: Vec::new(),
-            start_time: None,
+            start,
             parent: None,
         }
     }
@@ -85,34 +83,17 @@ impl Tracer {
     /// and read back whole.
     #[inline(never)]
     fn decide_and_start_plain(&self, name: StringValue, parent: &Context) -> Span {
-        self.decide_and_start(
-            name,
-            SpanKind::Internal,
-            parent,
-            Vec::new(),
-            Vec::new(),
-            None,
-        )
+        self.decide_and_start(parent, SpanStart::named(name))
     }
 
     /// A span from a builder: the AlwaysOff shortcut, else the sampler.
     #[inline(never)]
-    fn start_span(
-        &self,
-        name: StringValue,
-        kind: SpanKind,
-        parent: &Context,
-        attributes: Vec<KeyValue>,
-        links: Vec<Link>,
-        start_time: Option<SystemTime>,
-    ) -> Span {
+    fn start_span(&self, parent: &Context, start: SpanStart) -> Span {
         if self.drops_everything() {
-            spare_attributes::give_back(attributes);
-            discard(links);
-            drop(name);
+            start.discard();
             return self.dropped_span(parent);
         }
-        self.decide_and_start(name, kind, parent, attributes, links, start_time)
+        self.decide_and_start(parent, start)
     }
 
     /// Whether the sampler drops every span (`AlwaysOff`) and the provider
@@ -144,15 +125,7 @@ impl Tracer {
     /// [`start_span`](Self::start_span) with the sampler asked; inlined
     /// into its two out-of-line callers.
     #[inline(always)]
-    fn decide_and_start(
-        &self,
-        name: StringValue,
-        kind: SpanKind,
-        parent: &Context,
-        attributes: Vec<KeyValue>,
-        links: Vec<Link>,
-        start_time: Option<SystemTime>,
-    ) -> Span {
+    fn decide_and_start(&self, parent: &Context, start: SpanStart) -> Span {
         let provider = &*self.0.provider;
         if !provider.is_active() {
             return Span::non_recording(SpanContext::INVALID);
@@ -163,9 +136,9 @@ impl Tracer {
         let (decision, sampler_attributes, trace_state) = match provider.constant_decision {
             Some(decision) => (decision, Vec::new(), None),
             None => {
-                let params = SamplingParams::new(parent, trace_id, &name, kind)
-                    .with_attributes(&attributes)
-                    .with_links(&links);
+                let params = SamplingParams::new(parent, trace_id, &start.name, start.kind)
+                    .with_attributes(&start.attributes)
+                    .with_links(&start.links);
                 (*provider.sampler).should_sample(&params).into_parts()
             }
         };
@@ -173,36 +146,29 @@ impl Tracer {
         let trace_state = trace_state.unwrap_or_else(|| parent_cx.trace_state().clone());
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
         if !decision.is_recording() {
-            spare_attributes::give_back(attributes);
+            start.discard();
             return Span::non_recording(span_context);
         }
-        self.start_recording(
-            span_context,
-            name,
-            kind,
-            parent,
-            sampler_attributes,
-            attributes,
-            links,
-            start_time,
-        )
+        self.start_recording(span_context, parent, sampler_attributes, start)
     }
 
     /// The part of [`start_span`](Self::start_span) that only recording
     /// spans need, kept out of line so that the decision path stays small.
-    #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     fn start_recording(
         &self,
         span_context: SpanContext,
-        name: StringValue,
-        kind: SpanKind,
         parent: &Context,
         sampler_attributes: Vec<KeyValue>,
-        mut attributes: Vec<KeyValue>,
-        links: Vec<Link>,
-        start_time: Option<SystemTime>,
+        start: SpanStart,
     ) -> Span {
+        let SpanStart {
+            name,
+            kind,
+            mut attributes,
+            links,
+            start_time,
+        } = start;
         let provider = &*self.0.provider;
         let parent_ref = parent.span();
         let parent_cx = parent_ref.span_context();
@@ -271,6 +237,38 @@ fn fit_whole(attributes: &[KeyValue], limits: &SpanLimits) -> bool {
             .all(|(i, a)| attributes[..i].iter().all(|b| b.key() != a.key()))
 }
 
+/// What a span starts with besides its parent: a builder's parts.
+struct SpanStart {
+    name: StringValue,
+    kind: SpanKind,
+    attributes: Vec<KeyValue>,
+    links: Vec<Link>,
+    start_time: Option<SystemTime>,
+}
+
+impl SpanStart {
+    /// An internal span with a name alone.
+    #[inline(always)]
+    fn named(name: StringValue) -> SpanStart {
+        SpanStart {
+            name,
+            kind: SpanKind::Internal,
+            attributes: Vec::new(),
+            links: Vec::new(),
+            start_time: None,
+        }
+    }
+
+    /// Drops the parts of a span that does not record; the attribute
+    /// vector's storage goes back for the thread's next builder.
+    #[inline(always)]
+    fn discard(self) {
+        spare_attributes::give_back(self.attributes);
+        discard(self.links);
+        drop(self.name);
+    }
+}
+
 /// Drops a vector; a test alone when it never allocated (the usual, empty
 /// case), instead of a call to its generic drop.
 #[inline(always)]
@@ -335,48 +333,44 @@ impl fmt::Debug for Tracer {
 /// ```
 pub struct SpanBuilder<'a> {
     tracer: &'a Tracer,
-    name: StringValue,
-    kind: SpanKind,
-    attributes: Vec<KeyValue>,
-    links: Vec<Link>,
-    start_time: Option<SystemTime>,
+    start: SpanStart,
     parent: Option<&'a Context>,
 }
 
 impl<'a> SpanBuilder<'a> {
     /// Sets the kind (default `Internal`).
     pub fn with_kind(mut self, kind: SpanKind) -> Self {
-        self.kind = kind;
+        self.start.kind = kind;
         self
     }
 
     /// Replaces the name given to [`Tracer::span_builder`].
     pub fn with_name(mut self, name: impl Into<StringValue>) -> Self {
-        self.name = name.into();
+        self.start.name = name.into();
         self
     }
 
     /// Adds start attributes; the sampler sees them.
     pub fn with_attributes(mut self, attributes: impl IntoIterator<Item = KeyValue>) -> Self {
-        if self.attributes.capacity() == 0 {
+        if self.start.attributes.capacity() == 0 {
             // Without spare storage, a vector given whole keeps its own:
             // collecting a vector's own iterator reuses it.
-            self.attributes = attributes.into_iter().collect();
+            self.start.attributes = attributes.into_iter().collect();
         } else {
-            self.attributes.extend(attributes);
+            self.start.attributes.extend(attributes);
         }
         self
     }
 
     /// Adds links; the sampler sees them.
     pub fn with_links(mut self, links: impl IntoIterator<Item = Link>) -> Self {
-        self.links.extend(links);
+        self.start.links.extend(links);
         self
     }
 
     /// Sets an explicit start time (default: now).
     pub fn with_start_time(mut self, start: SystemTime) -> Self {
-        self.start_time = Some(start);
+        self.start.start_time = Some(start);
         self
     }
 
@@ -390,18 +384,12 @@ impl<'a> SpanBuilder<'a> {
     pub fn start(self) -> Span {
         let SpanBuilder {
             tracer,
-            name,
-            kind,
-            attributes,
-            links,
-            start_time,
+            start,
             parent,
         } = self;
         match parent {
-            Some(parent) => tracer.start_span(name, kind, parent, attributes, links, start_time),
-            None => Context::map_current(|parent| {
-                tracer.start_span(name, kind, parent, attributes, links, start_time)
-            }),
+            Some(parent) => tracer.start_span(parent, start),
+            None => Context::map_current(|parent| tracer.start_span(parent, start)),
         }
     }
 }
@@ -410,17 +398,17 @@ impl<'a> SpanBuilder<'a> {
 /// for code that collects them through `&mut`.
 impl Extend<KeyValue> for SpanBuilder<'_> {
     fn extend<I: IntoIterator<Item = KeyValue>>(&mut self, attributes: I) {
-        self.attributes.extend(attributes);
+        self.start.attributes.extend(attributes);
     }
 }
 
 impl fmt::Debug for SpanBuilder<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SpanBuilder")
-            .field("name", &self.name)
-            .field("kind", &self.kind)
-            .field("attributes", &self.attributes)
-            .field("links", &self.links)
+            .field("name", &self.start.name)
+            .field("kind", &self.start.kind)
+            .field("attributes", &self.start.attributes)
+            .field("links", &self.start.links)
             .finish()
     }
 }
