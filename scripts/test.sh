@@ -19,14 +19,14 @@ step "loom: the per-thread span ring and the rate limiter under every interleavi
 RUSTFLAGS="--cfg spanlite_loom" CARGO_TARGET_DIR=target/loom \
     cargo test -p spanlite -p spanlite-samplers --lib --release loom
 
-step "miri: the unsafe code (ring, thread buffers, context futures)"
+step "miri: the unsafe code (ring, thread buffers, record reset, context futures)"
 if ! cargo +nightly miri --version >/dev/null 2>&1; then
     echo "Miri is not installed. Install it with:" >&2
     echo "  rustup toolchain install nightly && rustup component add --toolchain nightly miri rust-src" >&2
     exit 1
 fi
 export CARGO_TARGET_DIR=target/miri
-MIRIFLAGS="-Zmiri-strict-provenance" cargo +nightly miri test -p spanlite --lib -- ring unique_record
+MIRIFLAGS="-Zmiri-strict-provenance" cargo +nightly miri test -p spanlite --lib -- ring unique_record span_data
 cargo +nightly miri test -p spanlite-api
 # Real threads, condition variables and thread-locals through the whole
 # batch pipeline; isolation off for the OS random seed and current_exe.

@@ -21,6 +21,13 @@ impl Key {
         Key(StringValue::from_static(name))
     }
 
+    /// Whether the key is borrowed for `'static` (so dropping it frees
+    /// nothing).
+    #[inline]
+    pub fn is_static(&self) -> bool {
+        self.0.is_static()
+    }
+
     /// The key's text.
     #[inline]
     pub fn as_str(&self) -> &str {

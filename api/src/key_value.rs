@@ -43,6 +43,26 @@ impl KeyValue {
         &mut self.value
     }
 
+    /// Whether the attribute owns nothing: its key is a static string and
+    /// its value a bool, a number or a static string. Cloning or dropping
+    /// such an attribute frees and allocates nothing.
+    ///
+    /// ```
+    /// use spanlite_api::KeyValue;
+    /// assert!(KeyValue::new("cache.hit", true).is_static());
+    /// assert!(KeyValue::new("http.route", "/users/{id}").is_static());
+    /// assert!(!KeyValue::new("user.name", String::from("ada")).is_static());
+    /// ```
+    #[inline]
+    pub fn is_static(&self) -> bool {
+        self.key.is_static()
+            && match &self.value {
+                Value::Bool(_) | Value::I64(_) | Value::F64(_) => true,
+                Value::String(s) => s.is_static(),
+                Value::Array(_) => false,
+            }
+    }
+
     /// The key and the value.
     #[inline]
     pub fn into_parts(self) -> (Key, Value) {

@@ -43,10 +43,15 @@ impl SpanRecord {
     /// not touched: starting a span overwrites them all.
     #[inline]
     pub(crate) fn reset(&mut self) {
-        // One by one, so attributes built from constants are forgotten
-        // without a call to the generic drop of a value.
-        while let Some(attribute) = self.attributes.pop() {
-            crate::span::discard(attribute);
+        // Attributes built from constants (the usual case) own nothing:
+        // they are forgotten in place, without moving each one out to the
+        // generic drop of a value.
+        if self.attributes.iter().all(KeyValue::is_static) {
+            // SAFETY: every element owns nothing (static strings, plain
+            // values), so forgetting them leaks nothing; 0 <= capacity.
+            unsafe { self.attributes.set_len(0) };
+        } else {
+            self.attributes.clear();
         }
         self.dropped_attributes = 0;
         self.events.clear();
@@ -224,5 +229,37 @@ impl Event {
     /// Attributes the limits dropped.
     pub fn dropped_attributes_count(&self) -> u32 {
         self.dropped_attributes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_forgets_static_attributes_and_drops_owned_ones() {
+        let shared: Arc<str> = Arc::from("a shared value");
+        let mut record = SpanRecord::default();
+        record.attributes.push(KeyValue::new("static", "value"));
+        record.attributes.push(KeyValue::new("number", 7));
+        record.reset();
+        assert!(record.attributes.is_empty());
+        assert!(record.attributes.capacity() >= 2, "storage is kept");
+
+        record.attributes.push(KeyValue::new("static", true));
+        record
+            .attributes
+            .push(KeyValue::new("shared", StringValue::from(shared.clone())));
+        record
+            .attributes
+            .push(KeyValue::new(String::from("owned key"), 1.5));
+        assert_eq!(Arc::strong_count(&shared), 2);
+        record.reset();
+        assert!(record.attributes.is_empty());
+        assert_eq!(
+            Arc::strong_count(&shared),
+            1,
+            "the shared value was dropped"
+        );
     }
 }

@@ -153,8 +153,8 @@ impl Tracer {
     }
 
     /// The part of [`start_span`](Self::start_span) that only recording
-    /// spans need, kept out of line so that the decision path stays small.
-    #[inline(never)]
+    /// spans need.
+    #[inline(always)]
     fn start_recording(
         &self,
         span_context: SpanContext,
@@ -193,12 +193,16 @@ impl Tracer {
             Some(at) => clock::to_unix_nanos(at),
             None => clock::now(),
         };
-        if sampler_attributes.is_empty()
+        if sampler_attributes.is_empty() && attributes.is_empty() {
+            // A plain start: nothing to move (and no iterator to drop).
+            discard(sampler_attributes);
+        } else if sampler_attributes.is_empty()
             && r.attributes.is_empty()
             && fit_whole(&attributes, &provider.limits)
         {
             // The builder's vector becomes the record's, and the record's
             // empty one the next builder's: no attribute is moved.
+            discard(sampler_attributes);
             std::mem::swap(&mut r.attributes, &mut attributes);
         } else {
             for kv in sampler_attributes.into_iter().chain(attributes.drain(..)) {
