@@ -5,7 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::span_data::SpanRecord;
 use crate::tracer_provider::ProviderInner;
+use crate::unique_record::UniqueRecord;
 use crate::{
     clock, record_pool, Context, InstrumentationScope, KeyValue, Link, RandomIdGenerator,
     SamplingDecision, SamplingParams, Span, SpanContext, SpanId, SpanKind, SpanLimits, StringValue,
@@ -77,13 +79,61 @@ impl Tracer {
         &self.0.scope
     }
 
-    /// The sampler-asking rest of [`start_with_context`](Self::start_with_context).
-    /// It makes its own empty attribute and link vectors: built by the
-    /// caller and passed through memory, they would be written in halves
-    /// and read back whole.
+    /// The sampler-asking rest of [`start_with_context`](Self::start_with_context):
+    /// a span with a name alone. Nothing but the name travels: the record
+    /// is filled in place, without the builder's parts (moved through
+    /// memory, and tested, even when they are empty).
     #[inline(never)]
     fn decide_and_start_plain(&self, name: StringValue, parent: &Context) -> Span {
-        self.decide_and_start(parent, SpanStart::named(name))
+        let provider = &*self.0.provider;
+        if !provider.is_active() {
+            return Span::non_recording(SpanContext::INVALID);
+        }
+        let parent_ref = parent.span();
+        let parent_cx = parent_ref.span_context();
+        let (trace_id, span_id, inherited_flags) = new_ids(provider, parent_cx);
+        let (decision, sampler_attributes, trace_state) = match provider.constant_decision {
+            Some(decision) => (decision, Vec::new(), None),
+            None => {
+                let params = SamplingParams::new(parent, trace_id, &name, SpanKind::Internal);
+                (*provider.sampler).should_sample(&params).into_parts()
+            }
+        };
+        let flags = inherited_flags.with_sampled(decision.is_sampled());
+        let trace_state = trace_state.unwrap_or_else(|| parent_cx.trace_state().clone());
+        if decision.is_recording() && sampler_attributes.is_empty() {
+            // The usual case: the span context is made in the record.
+            discard(sampler_attributes);
+            let mut record = record_pool::take();
+            let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
+            self.fill(
+                &mut record,
+                span_context,
+                parent_cx,
+                name,
+                SpanKind::Internal,
+            );
+            record.start_unix_nanos = clock::now();
+            return self.begin(record, parent);
+        }
+        let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
+        if !decision.is_recording() {
+            return Span::non_recording(span_context);
+        }
+        let start = SpanStart::named(name);
+        self.start_recording_out_of_line(span_context, parent, sampler_attributes, start)
+    }
+
+    /// A recording span whose sampler added attributes (rare).
+    #[inline(never)]
+    fn start_recording_out_of_line(
+        &self,
+        span_context: SpanContext,
+        parent: &Context,
+        sampler_attributes: Vec<KeyValue>,
+        start: SpanStart,
+    ) -> Span {
+        self.start_recording(span_context, parent, sampler_attributes, start)
     }
 
     /// A span from a builder: the AlwaysOff shortcut, else the sampler.
@@ -173,22 +223,8 @@ impl Tracer {
         let parent_ref = parent.span();
         let parent_cx = parent_ref.span_context();
         let mut record = record_pool::take();
+        self.fill(&mut record, span_context, parent_cx, name, kind);
         let r = &mut *record;
-        if !r.tracer.as_ref().is_some_and(|t| Arc::ptr_eq(t, &self.0)) {
-            r.tracer = Some(self.0.clone());
-        }
-        r.span_context = span_context;
-        // A recycled record keeps its old identity until overwritten here.
-        let has_parent = parent_cx.is_valid();
-        r.parent_span_id = if has_parent {
-            parent_cx.span_id()
-        } else {
-            SpanId::INVALID
-        };
-        r.parent_is_remote = has_parent && parent_cx.is_remote();
-        r.end_unix_nanos = 0;
-        r.name = name;
-        r.kind = kind;
         r.start_unix_nanos = match start_time {
             Some(at) => clock::to_unix_nanos(at),
             None => clock::now(),
@@ -216,8 +252,50 @@ impl Tracer {
                 r.add_link(link, &limits);
             }
         }
-        let mut span = Span::recording(record);
-        for processor in &provider.processors {
+        self.begin(record, parent)
+    }
+
+    /// Writes a starting span's identity, name and kind into its record
+    /// (a recycled record keeps its old ones until overwritten here).
+    #[inline(always)]
+    fn fill(
+        &self,
+        r: &mut SpanRecord,
+        span_context: SpanContext,
+        parent_cx: &SpanContext,
+        name: StringValue,
+        kind: SpanKind,
+    ) {
+        if !r.tracer.as_ref().is_some_and(|t| Arc::ptr_eq(t, &self.0)) {
+            r.tracer = Some(self.0.clone());
+        }
+        r.span_context = span_context;
+        let has_parent = parent_cx.is_valid();
+        r.parent_span_id = if has_parent {
+            parent_cx.span_id()
+        } else {
+            SpanId::INVALID
+        };
+        r.parent_is_remote = has_parent && parent_cx.is_remote();
+        r.end_unix_nanos = 0;
+        r.name = name;
+        r.kind = kind;
+    }
+
+    /// The recording span over a filled record, once the processors that
+    /// want to have seen it start.
+    #[inline(always)]
+    fn begin(&self, record: UniqueRecord, parent: &Context) -> Span {
+        let span = Span::recording(record);
+        if self.0.provider.on_start {
+            return self.on_start(span, parent);
+        }
+        span
+    }
+
+    #[inline(never)]
+    fn on_start(&self, mut span: Span, parent: &Context) -> Span {
+        for processor in &self.0.provider.processors {
             processor.on_start(&mut span, parent);
         }
         span

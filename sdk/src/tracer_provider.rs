@@ -32,6 +32,8 @@ pub(crate) struct ProviderInner {
     pub(crate) random_trace_flag: bool,
     pub(crate) limits: SpanLimits,
     pub(crate) processors: Vec<Box<dyn SpanProcessor>>,
+    /// Whether some processor [wants `on_start`](SpanProcessor::wants_on_start).
+    pub(crate) on_start: bool,
     disabled: bool,
     shut_down: AtomicBool,
 }
@@ -364,6 +366,7 @@ impl TracerProviderBuilder {
                     .is_none_or(|ids| ids.trace_ids_are_random()),
             id_generator: self.id_generator,
             limits: self.limits,
+            on_start: self.processors.iter().any(|p| p.wants_on_start()),
             processors: self.processors,
             disabled: self.disabled,
             shut_down: AtomicBool::new(false),

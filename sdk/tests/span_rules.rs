@@ -593,6 +593,31 @@ fn the_sampler_sees_name_kind_attributes_and_links_and_its_answer_is_applied() {
 }
 
 #[test]
+fn a_span_started_by_name_alone_gets_the_sampler_attributes_and_trace_state() {
+    let sampler = Arc::new(Inspecting::default());
+    let (_p, tracer, exporter) = pipeline_with(|b| b.with_sampler(sampler.clone()));
+    let mut span = tracer.start_with_context("plain", &Context::new());
+    span.set_attribute(KeyValue::new("own", 1));
+    span.end();
+    assert_eq!(
+        sampler.seen.lock().unwrap()[0],
+        ("plain".to_owned(), SpanKind::Internal, 0, 0, true)
+    );
+    let span = only(&exporter);
+    assert_eq!(
+        span.attributes(),
+        &[
+            KeyValue::new("sampler.added", true),
+            KeyValue::new("own", 1)
+        ]
+    );
+    assert_eq!(
+        span.span_context().trace_state().get("sampler"),
+        Some("yes")
+    );
+}
+
+#[test]
 fn the_default_sampler_is_parent_based_always_on() {
     let (_p, tracer, _e) = pipeline();
     assert!(tracer

@@ -252,6 +252,10 @@ impl Shared {
 }
 
 impl SpanProcessor for BatchSpanProcessor {
+    fn wants_on_start(&self) -> bool {
+        false
+    }
+
     fn on_end(&self, span: &SpanData) {
         if !span.span_context().is_sampled() {
             return;

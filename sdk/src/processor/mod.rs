@@ -31,6 +31,13 @@ pub trait SpanProcessor: Send + Sync + fmt::Debug {
         let _ = (span, parent);
     }
 
+    /// Whether [`on_start`](Self::on_start) does anything. A processor
+    /// whose `on_start` is the default no-op may say `false`: when no
+    /// processor of a provider wants it, starting a span skips the calls.
+    fn wants_on_start(&self) -> bool {
+        true
+    }
+
     /// Called when a recording span ends, on the ending thread. Keep it
     /// cheap: it runs on the application's hot path.
     fn on_end(&self, span: &SpanData);
@@ -55,6 +62,10 @@ macro_rules! forward_processor {
         impl<P: SpanProcessor + ?Sized> SpanProcessor for $($pointer)::+<P> {
             fn on_start(&self, span: &mut Span, parent: &Context) {
                 (**self).on_start(span, parent)
+            }
+
+            fn wants_on_start(&self) -> bool {
+                (**self).wants_on_start()
             }
 
             fn on_end(&self, span: &SpanData) {

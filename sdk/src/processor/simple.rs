@@ -70,6 +70,10 @@ impl SimpleSpanProcessor {
 }
 
 impl SpanProcessor for SimpleSpanProcessor {
+    fn wants_on_start(&self) -> bool {
+        false
+    }
+
     fn on_end(&self, span: &SpanData) {
         if !span.span_context().is_sampled() {
             return;

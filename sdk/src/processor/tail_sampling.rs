@@ -162,6 +162,10 @@ impl SpanProcessor for TailSamplingProcessor {
         self.inner.on_start(span, parent);
     }
 
+    fn wants_on_start(&self) -> bool {
+        self.inner.wants_on_start()
+    }
+
     fn on_end(&self, span: &SpanData) {
         if !span.span_context().is_sampled() {
             self.inner.on_end(span);
