@@ -170,7 +170,11 @@ impl Shared {
     }
 
     fn warn_first_drop(&self) {
-        if !self.drop_warned.swap(true, Ordering::Relaxed) {
+        // A load first: under overload every dropped span comes here, and
+        // a swap would write the line that every producing thread reads.
+        if !self.drop_warned.load(Ordering::Relaxed)
+            && !self.drop_warned.swap(true, Ordering::Relaxed)
+        {
             diagnostics::warn(
                 "span_dropped",
                 format_args!(
