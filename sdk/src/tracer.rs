@@ -85,55 +85,56 @@ impl Tracer {
     /// memory, and tested, even when they are empty).
     #[inline(never)]
     fn decide_and_start_plain(&self, name: StringValue, parent: &Context) -> Span {
-        let provider = &*self.0.provider;
-        if !provider.is_active() {
+        if !self.0.provider.is_active() {
             return Span::non_recording(SpanContext::INVALID);
         }
         let parent_ref = parent.span();
         let parent_cx = parent_ref.span_context();
+        let kind = SpanKind::Internal;
+        let (decision, sampler_attributes, span_context) =
+            self.decide(parent, parent_cx, &name, kind, &[], &[]);
+        if !decision.is_recording() {
+            return Span::non_recording(span_context);
+        }
+        let mut record = record_pool::take();
+        self.fill(&mut record, span_context, parent_cx, name, kind);
+        record.start_unix_nanos = clock::now();
+        if sampler_attributes.is_empty() {
+            discard(sampler_attributes);
+        } else {
+            add_attributes(&mut record, sampler_attributes);
+        }
+        self.begin(record, parent)
+    }
+
+    /// A new span's ids, and what the sampler says of it: the decision,
+    /// the attributes it adds and the span context (sampled flag and trace
+    /// state applied).
+    #[inline(always)]
+    fn decide(
+        &self,
+        parent: &Context,
+        parent_cx: &SpanContext,
+        name: &str,
+        kind: SpanKind,
+        attributes: &[KeyValue],
+        links: &[Link],
+    ) -> (SamplingDecision, Vec<KeyValue>, SpanContext) {
+        let provider = &*self.0.provider;
         let (trace_id, span_id, inherited_flags) = new_ids(provider, parent_cx);
         let (decision, sampler_attributes, trace_state) = match provider.constant_decision {
             Some(decision) => (decision, Vec::new(), None),
             None => {
-                let params = SamplingParams::new(parent, trace_id, &name, SpanKind::Internal);
+                let params = SamplingParams::new(parent, trace_id, name, kind)
+                    .with_attributes(attributes)
+                    .with_links(links);
                 (*provider.sampler).should_sample(&params).into_parts()
             }
         };
         let flags = inherited_flags.with_sampled(decision.is_sampled());
         let trace_state = trace_state.unwrap_or_else(|| parent_cx.trace_state().clone());
-        if decision.is_recording() && sampler_attributes.is_empty() {
-            // The usual case: the span context is made in the record.
-            discard(sampler_attributes);
-            let mut record = record_pool::take();
-            let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
-            self.fill(
-                &mut record,
-                span_context,
-                parent_cx,
-                name,
-                SpanKind::Internal,
-            );
-            record.start_unix_nanos = clock::now();
-            return self.begin(record, parent);
-        }
         let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
-        if !decision.is_recording() {
-            return Span::non_recording(span_context);
-        }
-        let start = SpanStart::named(name);
-        self.start_recording_out_of_line(span_context, parent, sampler_attributes, start)
-    }
-
-    /// A recording span whose sampler added attributes (rare).
-    #[inline(never)]
-    fn start_recording_out_of_line(
-        &self,
-        span_context: SpanContext,
-        parent: &Context,
-        sampler_attributes: Vec<KeyValue>,
-        start: SpanStart,
-    ) -> Span {
-        self.start_recording(span_context, parent, sampler_attributes, start)
+        (decision, sampler_attributes, span_context)
     }
 
     /// A span from a builder: the AlwaysOff shortcut, else the sampler.
@@ -143,7 +144,25 @@ impl Tracer {
             start.discard();
             return self.dropped_span(parent);
         }
-        self.decide_and_start(parent, start)
+        if !self.0.provider.is_active() {
+            start.discard();
+            return Span::non_recording(SpanContext::INVALID);
+        }
+        let parent_ref = parent.span();
+        let parent_cx = parent_ref.span_context();
+        let (decision, sampler_attributes, span_context) = self.decide(
+            parent,
+            parent_cx,
+            &start.name,
+            start.kind,
+            &start.attributes,
+            &start.links,
+        );
+        if !decision.is_recording() {
+            start.discard();
+            return Span::non_recording(span_context);
+        }
+        self.start_recording(span_context, parent, sampler_attributes, start)
     }
 
     /// Whether the sampler drops every span (`AlwaysOff`) and the provider
@@ -170,36 +189,6 @@ impl Tracer {
             false,
             parent_cx.trace_state().clone(),
         ))
-    }
-
-    /// [`start_span`](Self::start_span) with the sampler asked; inlined
-    /// into its two out-of-line callers.
-    #[inline(always)]
-    fn decide_and_start(&self, parent: &Context, start: SpanStart) -> Span {
-        let provider = &*self.0.provider;
-        if !provider.is_active() {
-            return Span::non_recording(SpanContext::INVALID);
-        }
-        let parent_ref = parent.span();
-        let parent_cx = parent_ref.span_context();
-        let (trace_id, span_id, inherited_flags) = new_ids(provider, parent_cx);
-        let (decision, sampler_attributes, trace_state) = match provider.constant_decision {
-            Some(decision) => (decision, Vec::new(), None),
-            None => {
-                let params = SamplingParams::new(parent, trace_id, &start.name, start.kind)
-                    .with_attributes(&start.attributes)
-                    .with_links(&start.links);
-                (*provider.sampler).should_sample(&params).into_parts()
-            }
-        };
-        let flags = inherited_flags.with_sampled(decision.is_sampled());
-        let trace_state = trace_state.unwrap_or_else(|| parent_cx.trace_state().clone());
-        let span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
-        if !decision.is_recording() {
-            start.discard();
-            return Span::non_recording(span_context);
-        }
-        self.start_recording(span_context, parent, sampler_attributes, start)
     }
 
     /// The part of [`start_span`](Self::start_span) that only recording
@@ -299,6 +288,15 @@ impl Tracer {
             processor.on_start(&mut span, parent);
         }
         span
+    }
+}
+
+/// Sets attributes on a starting span one by one, under its limits (a
+/// sampler's, which are rare on a plain start).
+#[inline(never)]
+fn add_attributes(record: &mut SpanRecord, attributes: Vec<KeyValue>) {
+    for attribute in attributes {
+        record.set_attribute_within_limits(attribute);
     }
 }
 
