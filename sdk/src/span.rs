@@ -9,7 +9,7 @@ use crate::span_data::SpanRecord;
 use crate::unique_record::UniqueRecord;
 use crate::{
     clock, diagnostics, exception_attributes, Context, Event, KeyValue, Link, SharedSpan,
-    SpanContext, SpanData, SpanLimits, Status, StringValue, Value,
+    SpanContext, SpanData, SpanLimits, Status, StringValue,
 };
 
 /// A span in progress. Owned by one place at a time, so recording needs no
@@ -323,23 +323,16 @@ impl SpanRecord {
     }
 }
 
-/// Drops an attribute a span does not record. Inlined with the common
-/// cases spelled out, so that an attribute built from constants (a static
-/// key, a number or a static string) costs nothing to throw away; the
-/// generic drop of a `Value` is too large to be inlined on its own.
+/// Drops an attribute a span does not record. Inlined, so that an
+/// attribute built from constants (which owns nothing: see
+/// [`KeyValue::is_static`]) is forgotten without a call to the generic drop
+/// of a `Value`, which is too large to be inlined on its own.
 #[inline(always)]
-pub(crate) fn discard(attribute: KeyValue) {
-    let (key, value) = attribute.into_parts();
-    let key = StringValue::from(key);
-    if key.is_static() {
-        std::mem::forget(key);
-    }
-    // Forgetting what owns nothing spares a call to the generic drop even
-    // when the variant is known.
-    match value {
-        plain @ (Value::Bool(_) | Value::I64(_) | Value::F64(_)) => std::mem::forget(plain),
-        Value::String(s) if s.is_static() => std::mem::forget(s),
-        other => drop(other),
+fn discard(attribute: KeyValue) {
+    if attribute.is_static() {
+        std::mem::forget(attribute);
+    } else {
+        drop(attribute);
     }
 }
 

@@ -219,7 +219,7 @@ impl Tracer {
             None => clock::now(),
         };
         if sampler_attributes.is_empty() && attributes.is_empty() {
-            // A plain start: nothing to move (and no iterator to drop).
+            // No start attributes: nothing to move (and no iterator to drop).
             discard(sampler_attributes);
         } else if sampler_attributes.is_empty()
             && r.attributes.is_empty()
