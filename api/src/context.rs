@@ -107,6 +107,23 @@ impl Context {
         }
     }
 
+    /// Ends this context's span now, if it records, and drops the context.
+    /// When this was the last context holding the span, the SDK may reuse
+    /// the span's storage (see [`SharedSpan::end_and_release`]): code that
+    /// owns a context made for one span (a bridge from another tracing
+    /// library, say) ends it this way.
+    ///
+    /// ```
+    /// use spanlite_api::Context;
+    /// // A context without a recording span: nothing to end.
+    /// Context::new().end_span();
+    /// ```
+    pub fn end_span(mut self) {
+        if let SpanSlot::Active(span) = std::mem::take(&mut self.span) {
+            span.end_and_release(None);
+        }
+    }
+
     /// This context with a span context alone as its span: a span that does
     /// not record, or one received from another process.
     pub fn with_span_context(&self, span_context: SpanContext) -> Context {

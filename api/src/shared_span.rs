@@ -2,6 +2,7 @@
 //! has the context: a shared, object-safe handle.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::{KeyValue, SpanContext, Status, StringValue};
@@ -38,6 +39,14 @@ pub trait SharedSpan: Send + Sync + fmt::Debug {
 
     /// Ends the span; `timestamp` `None` means now. Later calls do nothing.
     fn end(&self, timestamp: Option<SystemTime>);
+
+    /// Ends the span as [`end`](Self::end) does, through a handle the
+    /// caller gives up. When it is the last handle, an implementation may
+    /// keep the span's storage for a later span instead of freeing it; the
+    /// default just ends the span and drops the handle.
+    fn end_and_release(self: Arc<Self>, timestamp: Option<SystemTime>) {
+        self.end(timestamp);
+    }
 }
 
 /// A borrowed view of the span in a Context: the active span, a span
@@ -65,6 +74,7 @@ impl<'a> SpanRef<'a> {
     }
 
     /// Whether the span records.
+    #[inline]
     pub fn is_recording(&self) -> bool {
         self.active.is_some_and(|s| s.is_recording())
     }

@@ -53,6 +53,41 @@ struct Bridged {
 thread_local! {
     /// The contexts attached by `on_enter`, innermost last.
     static ENTERED: RefCell<Vec<(Id, ContextGuard)>> = const { RefCell::new(Vec::new()) };
+    /// The context of the span this thread started last, for the enter that
+    /// usually follows at once: taken by it without a registry lookup.
+    static STARTED: RefCell<Option<(Id, Context)>> = const { RefCell::new(None) };
+}
+
+/// Keeps `cx` as the context of the span `id` this thread just started.
+fn remember_started(id: &Id, cx: Context) {
+    let _ = STARTED.try_with(|started| {
+        if let Ok(mut started) = started.try_borrow_mut() {
+            *started = Some((id.clone(), cx));
+        }
+    });
+}
+
+/// The context kept by [`remember_started`] when it is span `id`'s.
+///
+/// `tracing` reuses a closed span's id, and the span may have closed on
+/// another thread, so the id alone does not prove the context is still that
+/// span's: a span closes only after its spanlite span ends, so a context
+/// whose span still records belongs to a span that is still open, and the
+/// open span with this id is this one.
+fn take_started(id: &Id) -> Option<Context> {
+    STARTED
+        .try_with(|started| {
+            let mut started = started.try_borrow_mut().ok()?;
+            match started.take() {
+                Some((started_id, cx)) if started_id == *id && cx.span().is_recording() => Some(cx),
+                other => {
+                    *started = other;
+                    None
+                }
+            }
+        })
+        .ok()
+        .flatten()
 }
 
 impl<S> Layer<S> for SpanliteLayer
@@ -92,6 +127,7 @@ where
             started.set_status(status);
         }
         let cx = started.into_context(&parent_cx);
+        remember_started(id, cx.clone());
         span.extensions_mut().insert(Bridged { cx });
     }
 
@@ -147,11 +183,17 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
-        let Some(span) = ctx.span(id) else {
-            return;
-        };
-        let Some(cx) = span.extensions().get::<Bridged>().map(|b| b.cx.clone()) else {
-            return;
+        let cx = match take_started(id) {
+            Some(cx) => cx,
+            None => {
+                let Some(span) = ctx.span(id) else {
+                    return;
+                };
+                let Some(cx) = span.extensions().get::<Bridged>().map(|b| b.cx.clone()) else {
+                    return;
+                };
+                cx
+            }
         };
         let guard = cx.attach();
         let _ = ENTERED.try_with(|entered| {
@@ -181,7 +223,7 @@ where
         };
         let bridged = span.extensions_mut().remove::<Bridged>();
         if let Some(bridged) = bridged {
-            bridged.cx.span().end();
+            bridged.cx.end_span();
         }
     }
 }

@@ -38,7 +38,7 @@ fn one_span() {
 }
 
 #[test]
-fn a_bridged_span_with_three_fields_allocates_twice_once_warm() {
+fn a_bridged_span_with_three_fields_allocates_once_once_warm() {
     let config = BatchConfig::default()
         .with_max_queue_size(2048)
         .with_max_export_batch_size(2048);
@@ -60,11 +60,11 @@ fn a_bridged_span_with_three_fields_allocates_twice_once_warm() {
         let before = allocations_on_this_thread();
         round();
         let per_span = (allocations_on_this_thread() - before) as f64 / 1000.0;
-        // The span cell the spanlite context shares and the registry's box
-        // for the layer's extension; the fields vector, the start
-        // attributes, the span record and the string field's text (the
-        // same value every time) are reused.
-        assert!(per_span <= 2.0, "{per_span} allocations per bridged span");
+        // The registry's box for the layer's extension; the span cell the
+        // spanlite context shares, the fields vector, the start attributes,
+        // the span record and the string field's text (the same value
+        // every time) are reused.
+        assert!(per_span <= 1.0, "{per_span} allocations per bridged span");
     });
     assert_eq!(provider.stats().exported(), 4000);
 }

@@ -192,3 +192,111 @@ fn spans_follow_futures_across_await() {
         task.span_context().span_id()
     );
 }
+
+/// The span current inside `f`, as the spanlite context sees it.
+fn current_span_id() -> spanlite::SpanId {
+    Context::current().span().span_context().span_id()
+}
+
+#[test]
+fn entering_a_span_other_than_the_last_started_makes_that_span_current() {
+    let mut inside = Vec::new();
+    let spans = run(|_| {
+        let first = tracing::info_span!("first");
+        let second = tracing::info_span!("second");
+        first.in_scope(|| inside.push(("first", current_span_id())));
+        second.in_scope(|| inside.push(("second", current_span_id())));
+        // Again, now that neither is the thread's last started span.
+        first.in_scope(|| inside.push(("first", current_span_id())));
+    });
+    for (name, seen) in inside {
+        assert_eq!(seen, named(&spans, name).span_context().span_id(), "{name}");
+    }
+}
+
+#[test]
+fn a_span_started_on_one_thread_and_entered_on_another_is_current_there() {
+    let mut seen = None;
+    let spans = run(|_| {
+        let span = tracing::info_span!("moved");
+        let dispatch = tracing::dispatcher::get_default(|d| d.clone());
+        seen = std::thread::spawn(move || {
+            tracing::dispatcher::with_default(&dispatch, || {
+                let _entered = span.enter();
+                // A span started here meanwhile is not the entered one.
+                let _other = tracing::info_span!("other");
+                current_span_id()
+            })
+        })
+        .join()
+        .ok();
+    });
+    assert_eq!(seen, Some(named(&spans, "moved").span_context().span_id()));
+}
+
+#[test]
+fn a_span_ended_through_its_context_is_still_current_when_entered() {
+    let mut seen = None;
+    let spans = run(|_| {
+        let span = tracing::info_span!("ended early");
+        span.in_scope(|| Context::current().span().end());
+        // Entered again after its spanlite span ended: the same context.
+        span.in_scope(|| seen = Some(current_span_id()));
+    });
+    assert_eq!(spans.len(), 1);
+    assert_eq!(
+        seen,
+        Some(named(&spans, "ended early").span_context().span_id())
+    );
+}
+
+#[test]
+fn a_context_kept_past_its_span_still_names_that_span_and_no_longer_records() {
+    let mut kept = None;
+    let spans = run(|_| {
+        tracing::info_span!("kept").in_scope(|| kept = Some(Context::current()));
+        // Later spans reuse the storage of ended spans that nothing holds;
+        // the kept context holds its span, so they must not reuse it.
+        for _ in 0..4 {
+            let _s = tracing::info_span!("later", n = 1).entered();
+            Context::current()
+                .span()
+                .set_attribute(spanlite::KeyValue::new("later", true));
+        }
+    });
+    let kept = kept.expect("a context inside the span");
+    assert_eq!(
+        kept.span().span_context().span_id(),
+        named(&spans, "kept").span_context().span_id()
+    );
+    assert!(!kept.span().is_recording());
+    kept.span()
+        .set_attribute(spanlite::KeyValue::new("after end", true));
+    let later: Vec<_> = spans.iter().filter(|s| s.name() == "later").collect();
+    assert_eq!(later.len(), 4);
+    let ids: std::collections::HashSet<_> =
+        later.iter().map(|s| s.span_context().span_id()).collect();
+    assert_eq!(ids.len(), 4, "each later span has its own identity");
+    for span in later {
+        assert_eq!(attribute(span, "later"), Some(&Value::Bool(true)));
+    }
+    assert!(attribute(named(&spans, "kept"), "after end").is_none());
+}
+
+#[test]
+fn spans_closed_in_turn_reuse_storage_without_mixing_their_data() {
+    let spans = run(|_| {
+        for i in 0..100i64 {
+            let _s = tracing::info_span!("turn", i = i).entered();
+            Context::current()
+                .span()
+                .set_attribute(spanlite::KeyValue::new("again", i));
+        }
+    });
+    assert_eq!(spans.len(), 100);
+    let mut ids = std::collections::HashSet::new();
+    for span in &spans {
+        assert_eq!(attribute(span, "i"), attribute(span, "again"), "{span:?}");
+        assert!(ids.insert(span.span_context().span_id()));
+    }
+}

@@ -1,6 +1,7 @@
 //! The span an application holds while an operation runs.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -175,7 +176,7 @@ impl Span {
     /// carried as its span context alone, without allocating.
     pub fn into_context(self, parent: &Context) -> Context {
         if self.is_recording() {
-            let cell: Arc<dyn SharedSpan> = Arc::new(SpanCell::new(self));
+            let cell: Arc<dyn SharedSpan> = cell_pool::holding(self);
             parent.with_span(cell)
         } else {
             parent.with_span_context(self.span_context.clone())
@@ -353,6 +354,8 @@ fn limit_attributes(attributes: &mut Vec<KeyValue>, max: usize, limits: &SpanLim
 /// a mutex, which only code holding the context touches.
 struct SpanCell {
     span_context: SpanContext,
+    /// Set once the span has ended: whether it records, without the lock.
+    ended: AtomicBool,
     span: Mutex<Span>,
 }
 
@@ -360,6 +363,7 @@ impl SpanCell {
     fn new(span: Span) -> SpanCell {
         SpanCell {
             span_context: span.span_context.clone(),
+            ended: AtomicBool::new(false),
             span: Mutex::new(span),
         }
     }
@@ -384,9 +388,7 @@ impl SharedSpan for SpanCell {
     }
 
     fn is_recording(&self) -> bool {
-        let mut recording = false;
-        self.with(|s| recording = s.is_recording());
-        recording
+        !self.ended.load(Ordering::Acquire)
     }
 
     fn set_attribute(&self, attribute: KeyValue) {
@@ -417,10 +419,85 @@ impl SharedSpan for SpanCell {
         self.with(|s| s.update_name(name));
     }
 
+    fn end_and_release(mut self: Arc<Self>, timestamp: Option<SystemTime>) {
+        match Arc::get_mut(&mut self) {
+            // The last handle: no lock to take, and the cell is kept for
+            // the thread's next shared span.
+            Some(cell) => {
+                let span = cell.span.get_mut().unwrap_or_else(|e| e.into_inner());
+                match timestamp {
+                    Some(at) => span.end_with_timestamp(at),
+                    None => span.end(),
+                }
+                *cell.ended.get_mut() = true;
+                cell_pool::give_back(self);
+            }
+            None => self.end(timestamp),
+        }
+    }
+
     fn end(&self, timestamp: Option<SystemTime>) {
-        self.with(|s| match timestamp {
-            Some(at) => s.end_with_timestamp(at),
-            None => s.end(),
+        self.with(|s| {
+            match timestamp {
+                Some(at) => s.end_with_timestamp(at),
+                None => s.end(),
+            }
+            // Under the lock: a span seen ended has ended.
+            self.ended.store(true, Ordering::Release);
+        });
+    }
+}
+
+/// Ended span cells kept per thread, so that sharing a span through a
+/// context (as the `tracing` bridge does for every span) reuses a cell
+/// instead of allocating one and freeing it at the end.
+mod cell_pool {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use super::{Span, SpanCell};
+
+    /// How many cells a thread keeps.
+    const KEEP: usize = 32;
+
+    thread_local! {
+        static CELLS: RefCell<Vec<Arc<SpanCell>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A cell holding `span`: a kept one when the thread has one.
+    #[inline]
+    pub(super) fn holding(span: Span) -> Arc<SpanCell> {
+        let kept = CELLS
+            .try_with(|cells| cells.try_borrow_mut().ok().and_then(|mut c| c.pop()))
+            .ok()
+            .flatten();
+        match kept {
+            Some(mut kept) => match Arc::get_mut(&mut kept) {
+                Some(cell) => {
+                    cell.span_context = span.span_context.clone();
+                    *cell.ended.get_mut() = false;
+                    *cell.span.get_mut().unwrap_or_else(|e| e.into_inner()) = span;
+                    kept
+                }
+                // Only cells nothing else holds are kept; should one be
+                // shared anyway, it is left to its holders.
+                None => Arc::new(SpanCell::new(span)),
+            },
+            None => Arc::new(SpanCell::new(span)),
+        }
+    }
+
+    /// Keeps an ended cell that nothing else holds.
+    pub(super) fn give_back(cell: Arc<SpanCell>) {
+        let _ = CELLS.try_with(|cells| {
+            if let Ok(mut cells) = cells.try_borrow_mut() {
+                if cells.len() < KEEP {
+                    if cells.capacity() == 0 {
+                        cells.reserve_exact(KEEP);
+                    }
+                    cells.push(cell);
+                }
+            }
         });
     }
 }

@@ -777,6 +777,40 @@ fn the_span_of_a_context_can_be_recorded_into_and_ended_through_it() {
 }
 
 #[test]
+fn ending_a_context_span_ends_it_once_whoever_else_holds_the_context() {
+    let (_p, tracer, exporter) = pipeline();
+    // The only holder: ended, and its storage may serve the next span.
+    let cx = tracer.start("alone").into_context(&Context::new());
+    let alone = cx.span().span_context().clone();
+    cx.end_span();
+    // A clone kept elsewhere: the span ends all the same, and the clone
+    // sees it ended; a second end through the clone changes nothing.
+    let cx = tracer.start("shared").into_context(&Context::new());
+    let kept = cx.clone();
+    cx.end_span();
+    assert!(!kept.span().is_recording());
+    kept.span().set_attribute(KeyValue::new("too late", 1));
+    kept.clone().end_span();
+    // Spans shared after these get their own identity and data.
+    for i in 0..3 {
+        let cx = tracer.start("next").into_context(&Context::new());
+        cx.span().set_attribute(KeyValue::new("i", i));
+        assert!(cx.span().is_recording());
+        cx.end_span();
+    }
+    let spans = exporter.finished_spans();
+    let names: Vec<_> = spans.iter().map(|s| s.name().to_owned()).collect();
+    assert_eq!(names, ["alone", "shared", "next", "next", "next"]);
+    assert_eq!(spans[0].span_context(), &alone);
+    assert_eq!(spans[1].span_context(), kept.span().span_context());
+    assert!(spans[1].attributes().is_empty());
+    for (i, span) in spans[2..].iter().enumerate() {
+        assert_eq!(span.attributes(), [KeyValue::new("i", i as i64)]);
+        assert_ne!(span.span_context(), &alone);
+    }
+}
+
+#[test]
 fn a_span_that_is_not_sampled_is_carried_in_a_context_as_its_span_context() {
     let (_p, tracer, _e) = pipeline_with(|b| b.with_sampler(AlwaysOff));
     let span = tracer.start("quiet");
