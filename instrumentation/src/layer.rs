@@ -58,33 +58,36 @@ thread_local! {
     static STARTED: RefCell<Option<(Id, Context)>> = const { RefCell::new(None) };
 }
 
-/// Keeps `cx` as the context of the span `id` this thread just started.
-fn remember_started(id: &Id, cx: Context) {
+/// Keeps `cx` as the context of the span `id` this thread just started
+/// (cloned in place: a context is too large to pass around by value).
+fn remember_started(id: &Id, cx: &Context) {
     let _ = STARTED.try_with(|started| {
         if let Ok(mut started) = started.try_borrow_mut() {
-            *started = Some((id.clone(), cx));
+            *started = Some((id.clone(), cx.clone()));
         }
     });
 }
 
-/// The context kept by [`remember_started`] when it is span `id`'s.
+/// Makes current the context kept by [`remember_started`] when it is span
+/// `id`'s; `None` (nothing attached) when it is not.
 ///
 /// `tracing` reuses a closed span's id, and the span may have closed on
 /// another thread, so the id alone does not prove the context is still that
 /// span's: a span closes only after its spanlite span ends, so a context
 /// whose span still records belongs to a span that is still open, and the
 /// open span with this id is this one.
-fn take_started(id: &Id) -> Option<Context> {
+fn attach_started(id: &Id) -> Option<ContextGuard> {
     STARTED
         .try_with(|started| {
             let mut started = started.try_borrow_mut().ok()?;
-            match started.take() {
-                Some((started_id, cx)) if started_id == *id && cx.span().is_recording() => Some(cx),
-                other => {
-                    *started = other;
-                    None
-                }
+            let is_this_span = matches!(
+                &*started,
+                Some((started_id, cx)) if started_id == id && cx.span().is_recording()
+            );
+            if !is_this_span {
+                return None;
             }
+            started.take().map(|(_, cx)| cx.attach())
         })
         .ok()
         .flatten()
@@ -127,7 +130,7 @@ where
             started.set_status(status);
         }
         let cx = started.into_context(&parent_cx);
-        remember_started(id, cx.clone());
+        remember_started(id, &cx);
         span.extensions_mut().insert(Bridged { cx });
     }
 
@@ -183,8 +186,8 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
-        let cx = match take_started(id) {
-            Some(cx) => cx,
+        let guard = match attach_started(id) {
+            Some(guard) => guard,
             None => {
                 let Some(span) = ctx.span(id) else {
                     return;
@@ -192,10 +195,9 @@ where
                 let Some(cx) = span.extensions().get::<Bridged>().map(|b| b.cx.clone()) else {
                     return;
                 };
-                cx
+                cx.attach()
             }
         };
-        let guard = cx.attach();
         let _ = ENTERED.try_with(|entered| {
             if let Ok(mut entered) = entered.try_borrow_mut() {
                 entered.push((id.clone(), guard));
