@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::fmt;
 
-use spanlite::{Context, ContextGuard, KeyValue, SpanKind, Status, Tracer};
+use spanlite::{Context, ContextGuard, KeyValue, StartFields, Status, Tracer};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context as LayerContext;
@@ -41,6 +41,16 @@ impl SpanliteLayer {
     /// A layer recording through `tracer`.
     pub fn new(tracer: Tracer) -> SpanliteLayer {
         SpanliteLayer { tracer }
+    }
+}
+
+/// A starting span's fields, as the place [`Recorded`] puts attributes.
+struct Fields<'a, 'b>(&'a mut StartFields<'b>);
+
+impl Extend<KeyValue> for Fields<'_, '_> {
+    #[inline]
+    fn extend<I: IntoIterator<Item = KeyValue>>(&mut self, attributes: I) {
+        self.0.extend(attributes);
     }
 }
 
@@ -105,27 +115,24 @@ where
             .parent()
             .and_then(|parent| parent.extensions().get::<Bridged>().map(|b| b.cx.clone()))
             .unwrap_or_else(Context::current);
-        // The fields go straight into the builder; the callsite's name is
-        // static: borrowed, not copied.
-        let builder = self
-            .tracer
-            .span_builder(attrs.metadata().name())
-            .with_parent(&parent_cx);
-        let mut recorded = Recorded::into(builder);
-        attrs.record(&mut recorded);
-        let Recorded {
-            attributes: mut builder,
-            name,
-            kind,
-            status,
-            ..
-        } = recorded;
-        if let Some(name) = name {
-            builder = builder.with_name(name);
-        }
-        let mut started = builder
-            .with_kind(kind.unwrap_or(SpanKind::Internal))
-            .start();
+        // The fields go straight into the starting span (or to the sampler
+        // first, when it reads them); the callsite's name is static:
+        // borrowed, not copied.
+        let mut status = None;
+        let mut started =
+            self.tracer
+                .start_with_fields(attrs.metadata().name(), &parent_cx, |fields| {
+                    let mut recorded = Recorded::into(Fields(fields));
+                    attrs.record(&mut recorded);
+                    let Fields(fields) = recorded.attributes;
+                    if let Some(name) = recorded.name {
+                        fields.set_name(name);
+                    }
+                    if let Some(kind) = recorded.kind {
+                        fields.set_kind(kind);
+                    }
+                    status = recorded.status;
+                });
         if let Some(status) = status {
             started.set_status(status);
         }

@@ -300,3 +300,42 @@ fn spans_closed_in_turn_reuse_storage_without_mixing_their_data() {
         assert!(ids.insert(span.span_context().span_id()));
     }
 }
+
+#[test]
+fn a_sampler_that_reads_attributes_sees_the_fields_and_the_otel_overrides() {
+    use spanlite::{AlwaysOff, AlwaysOn, RuleBased, SpanMatcher};
+    let exporter = InMemoryExporter::new();
+    // Keep only server spans named "checkout" whose `tenant` field is "a".
+    let sampler = RuleBased::builder()
+        .rule(
+            SpanMatcher::new()
+                .name("checkout")
+                .kind(SpanKind::Server)
+                .attribute("tenant", "a"),
+            AlwaysOn,
+        )
+        .build(AlwaysOff);
+    let provider = TracerProvider::builder()
+        .with_sampler(sampler)
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let subscriber =
+        tracing_subscriber::registry().with(SpanliteLayer::new(provider.tracer("bridge")));
+    tracing::subscriber::with_default(subscriber, || {
+        for tenant in ["a", "b"] {
+            let _s = tracing::info_span!(
+                "handler",
+                otel.name = "checkout",
+                otel.kind = "server",
+                tenant
+            )
+            .entered();
+        }
+        let _s = tracing::info_span!("handler", tenant = "a").entered();
+    });
+    let spans = exporter.finished_spans();
+    assert_eq!(spans.len(), 1, "{spans:?}");
+    assert_eq!(spans[0].name(), "checkout");
+    assert_eq!(spans[0].kind(), SpanKind::Server);
+    assert_eq!(attribute(&spans[0], "tenant"), Some(&Value::from("a")));
+}

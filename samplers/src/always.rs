@@ -19,6 +19,10 @@ impl Sampler for AlwaysOn {
     fn constant_decision(&self) -> Option<SamplingDecision> {
         Some(SamplingDecision::RecordAndSample)
     }
+
+    fn decides_by_context_alone(&self) -> bool {
+        true
+    }
 }
 
 /// Drops every span.
@@ -37,6 +41,10 @@ impl Sampler for AlwaysOff {
 
     fn constant_decision(&self) -> Option<SamplingDecision> {
         Some(SamplingDecision::Drop)
+    }
+
+    fn decides_by_context_alone(&self) -> bool {
+        true
     }
 }
 

@@ -50,6 +50,10 @@ impl<S: Sampler> Sampler for AlwaysRecord<S> {
     fn description(&self) -> String {
         format!("AlwaysRecord{{{}}}", self.inner.description())
     }
+
+    fn decides_by_context_alone(&self) -> bool {
+        self.inner.decides_by_context_alone()
+    }
 }
 
 #[cfg(test)]

@@ -134,6 +134,19 @@ impl Sampler for ParentBased {
             self.local_parent_not_sampled.description(),
         )
     }
+
+    /// The parent picks the delegate: the delegates decide.
+    fn decides_by_context_alone(&self) -> bool {
+        [
+            &self.root,
+            &self.remote_parent_sampled,
+            &self.remote_parent_not_sampled,
+            &self.local_parent_sampled,
+            &self.local_parent_not_sampled,
+        ]
+        .iter()
+        .all(|delegate| delegate.decides_by_context_alone())
+    }
 }
 
 /// A sampled span whose `ot` threshold its randomness does not reach was
@@ -300,5 +313,50 @@ mod tests {
         assert_eq!(result.trace_state().header(), "ot=foo:bar,a=1");
         let result = child_of_sampled(0xff_ffff_ffff_ffff, "ot=rv:00000000000001;th:8");
         assert_eq!(result.trace_state().header(), "ot=rv:00000000000001");
+    }
+
+    #[test]
+    fn a_parent_based_sampler_decides_by_context_alone_when_all_its_delegates_do() {
+        use crate::{
+            sampler_fn, AlwaysOff, AlwaysOn, AlwaysRecord, ProbabilitySampler, RateLimiting,
+            RuleBased, SpanMatcher, TraceIdRatioBased,
+        };
+        let reads_params = || sampler_fn("ReadsParams", |p: &SamplingParams<'_>| p.name == "x");
+        let context_only: [Box<dyn Sampler>; 7] = [
+            Box::new(AlwaysOn),
+            Box::new(AlwaysOff),
+            Box::new(TraceIdRatioBased::new(0.5)),
+            Box::new(ProbabilitySampler::new(0.5)),
+            Box::new(RateLimiting::per_second(10)),
+            Box::new(AlwaysRecord::new(TraceIdRatioBased::new(0.1))),
+            Box::new(ParentBased::new(TraceIdRatioBased::new(0.1))),
+        ];
+        for sampler in &context_only {
+            assert!(
+                sampler.decides_by_context_alone(),
+                "{}",
+                sampler.description()
+            );
+        }
+        let not: [Box<dyn Sampler>; 5] = [
+            Box::new(reads_params()),
+            Box::new(AlwaysRecord::new(reads_params())),
+            Box::new(
+                RuleBased::builder()
+                    .rule(SpanMatcher::new().name("x"), AlwaysOff)
+                    .build(AlwaysOn),
+            ),
+            Box::new(ParentBased::new(reads_params())),
+            Box::new(ParentBased::new(AlwaysOn).with_local_parent_sampled(reads_params())),
+        ];
+        for sampler in &not {
+            assert!(
+                !sampler.decides_by_context_alone(),
+                "{}",
+                sampler.description()
+            );
+        }
+        let shared: std::sync::Arc<dyn Sampler> = std::sync::Arc::new(ParentBased::new(AlwaysOn));
+        assert!(shared.decides_by_context_alone());
     }
 }

@@ -151,6 +151,11 @@ impl Sampler for ProbabilitySampler {
     fn description(&self) -> String {
         format!("ProbabilitySampler{{{}}}", self.probability)
     }
+
+    /// The trace id, the parent and the sampler's own state decide.
+    fn decides_by_context_alone(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -160,6 +160,11 @@ impl Sampler for RateLimiting {
     fn description(&self) -> String {
         format!("RateLimiting{{{} per {:?}}}", self.max_traces, self.period)
     }
+
+    /// The trace id, the parent and the sampler's own state decide.
+    fn decides_by_context_alone(&self) -> bool {
+        true
+    }
 }
 
 impl fmt::Debug for RateLimiting {

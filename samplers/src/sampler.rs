@@ -261,6 +261,16 @@ pub trait Sampler: Send + Sync + fmt::Debug {
     fn constant_decision(&self) -> Option<SamplingDecision> {
         None
     }
+
+    /// Whether the decision depends only on the parent context, the trace
+    /// id and the sampler's own state (a rate, a clock), never on the
+    /// span's name, kind, attributes or links. The SDK may then ask before
+    /// a span's starting fields are gathered, and write them straight into
+    /// the span (see `Tracer::start_with_fields` in the SDK). `false` (the
+    /// default) is always correct.
+    fn decides_by_context_alone(&self) -> bool {
+        false
+    }
 }
 
 impl<S: Sampler + ?Sized> Sampler for Box<S> {
@@ -276,6 +286,10 @@ impl<S: Sampler + ?Sized> Sampler for Box<S> {
     fn constant_decision(&self) -> Option<SamplingDecision> {
         (**self).constant_decision()
     }
+
+    fn decides_by_context_alone(&self) -> bool {
+        (**self).decides_by_context_alone()
+    }
 }
 
 impl<S: Sampler + ?Sized> Sampler for std::sync::Arc<S> {
@@ -290,6 +304,10 @@ impl<S: Sampler + ?Sized> Sampler for std::sync::Arc<S> {
 
     fn constant_decision(&self) -> Option<SamplingDecision> {
         (**self).constant_decision()
+    }
+
+    fn decides_by_context_alone(&self) -> bool {
+        (**self).decides_by_context_alone()
     }
 }
 

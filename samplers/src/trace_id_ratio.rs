@@ -78,6 +78,11 @@ impl Sampler for TraceIdRatioBased {
     fn description(&self) -> String {
         format!("TraceIdRatioBased{{{}}}", self.ratio)
     }
+
+    /// The trace id (and the parent's trace state) decide.
+    fn decides_by_context_alone(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

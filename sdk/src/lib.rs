@@ -68,7 +68,7 @@ pub use span::Span;
 pub use span_data::{Event, SpanData};
 pub use span_limits::SpanLimits;
 pub use stats::PipelineStats;
-pub use tracer::{SpanBuilder, Tracer, TracerBuilder};
+pub use tracer::{SpanBuilder, StartFields, Tracer, TracerBuilder};
 pub use tracer_provider::{TracerProvider, TracerProviderBuilder};
 
 /// The README's examples, compiled as doctests so they stay true.

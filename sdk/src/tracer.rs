@@ -50,6 +50,81 @@ impl Tracer {
         self.decide_and_start_plain(name.into(), parent)
     }
 
+    /// Starts a span whose parent is `parent`'s span, with the name, kind
+    /// and attributes that `fields` sets: for code that gathers them by
+    /// visiting something (a bridge from another tracing library), so
+    /// nothing is collected twice.
+    ///
+    /// When the sampler [decides by the context
+    /// alone](crate::Sampler::decides_by_context_alone) (`AlwaysOn`, ratio
+    /// and parent-based samplers), it is asked first and `fields` writes
+    /// straight into the started span; otherwise `fields` runs first and
+    /// the sampler sees what it set, as with a [`SpanBuilder`]. `fields` is
+    /// not called for a span already known not to record.
+    ///
+    /// ```
+    /// use spanlite::{Context, KeyValue, SpanKind, TracerProvider};
+    /// let provider = TracerProvider::builder().build();
+    /// let tracer = provider.tracer("bridge");
+    /// let span = tracer.start_with_fields("request", &Context::new(), |fields| {
+    ///     fields.set_kind(SpanKind::Server);
+    ///     fields.add_attribute(KeyValue::new("http.route", "/users/{id}"));
+    /// });
+    /// assert!(span.is_recording());
+    /// ```
+    #[inline]
+    pub fn start_with_fields(
+        &self,
+        name: impl Into<StringValue>,
+        parent: &Context,
+        fields: impl FnOnce(&mut StartFields<'_>),
+    ) -> Span {
+        if self.drops_everything() {
+            return self.dropped_span(parent);
+        }
+        let name = name.into();
+        let provider = &*self.0.provider;
+        if !provider.is_active() {
+            return Span::non_recording(SpanContext::INVALID);
+        }
+        if !provider.context_only_sampler {
+            // The sampler may read the fields: gather them first.
+            let mut start = SpanStart::named(name);
+            start.attributes = spare_attributes::take();
+            fields(&mut StartFields {
+                target: FieldsTarget::Start(&mut start),
+            });
+            return self.start_span(parent, start);
+        }
+        let parent_ref = parent.span();
+        let parent_cx = parent_ref.span_context();
+        let kind = SpanKind::Internal;
+        let (decision, sampler_attributes, span_context) =
+            self.decide(parent, parent_cx, &name, kind, &[], &[]);
+        if !decision.is_recording() {
+            return Span::non_recording(span_context);
+        }
+        let mut record = record_pool::take();
+        self.fill(&mut record, span_context, parent_cx, name, kind);
+        // The sampler's attributes first, as on a builder's span: a field
+        // with the same key replaces one.
+        if sampler_attributes.is_empty() {
+            discard(sampler_attributes);
+        } else {
+            add_attributes(&mut record, sampler_attributes);
+        }
+        fields(&mut StartFields {
+            target: FieldsTarget::Record(&mut record),
+        });
+        if !record.attributes.is_empty() && !fit_whole(&record.attributes, &provider.limits) {
+            // A repeated key, or past a limit: set them again one by one.
+            let attributes = std::mem::take(&mut record.attributes);
+            add_attributes(&mut record, attributes);
+        }
+        record.start_unix_nanos = clock::now();
+        self.begin(record, parent)
+    }
+
     /// A builder for a span with a kind, attributes, links, a start time or
     /// an explicit parent.
     pub fn span_builder(&self, name: impl Into<StringValue>) -> SpanBuilder<'_> {
@@ -291,8 +366,9 @@ impl Tracer {
     }
 }
 
-/// Sets attributes on a starting span one by one, under its limits (a
-/// sampler's, which are rare on a plain start).
+/// Sets attributes on a starting span one by one, under its limits: a
+/// sampler's (rare on a plain start), or start fields that repeat a key or
+/// pass a limit.
 #[inline(never)]
 fn add_attributes(record: &mut SpanRecord, attributes: Vec<KeyValue>) {
     for attribute in attributes {
@@ -315,6 +391,73 @@ fn fit_whole(attributes: &[KeyValue], limits: &SpanLimits) -> bool {
             .iter()
             .enumerate()
             .all(|(i, a)| attributes[..i].iter().all(|b| b.key() != a.key()))
+}
+
+/// The name, kind and attributes of a span about to start, as
+/// [`Tracer::start_with_fields`] gathers them.
+pub struct StartFields<'a> {
+    target: FieldsTarget<'a>,
+}
+
+/// Where [`StartFields`] writes.
+enum FieldsTarget<'a> {
+    /// The started span's record (the sampler has decided).
+    Record(&'a mut SpanRecord),
+    /// The parts the sampler will be asked about.
+    Start(&'a mut SpanStart),
+}
+
+impl StartFields<'_> {
+    /// Replaces the name.
+    pub fn set_name(&mut self, name: impl Into<StringValue>) {
+        let name = name.into();
+        match &mut self.target {
+            FieldsTarget::Record(record) => record.name = name,
+            FieldsTarget::Start(start) => start.name = name,
+        }
+    }
+
+    /// Sets the kind (default `Internal`).
+    pub fn set_kind(&mut self, kind: SpanKind) {
+        match &mut self.target {
+            FieldsTarget::Record(record) => record.kind = kind,
+            FieldsTarget::Start(start) => start.kind = kind,
+        }
+    }
+
+    /// Adds a start attribute. As on a span, a later value for the same
+    /// key replaces an earlier one, and the span limits apply (once all
+    /// the fields are set).
+    #[inline]
+    pub fn add_attribute(&mut self, attribute: KeyValue) {
+        let attributes = match &mut self.target {
+            FieldsTarget::Record(record) => &mut record.attributes,
+            FieldsTarget::Start(start) => &mut start.attributes,
+        };
+        attributes.push(attribute);
+    }
+}
+
+impl Extend<KeyValue> for StartFields<'_> {
+    fn extend<I: IntoIterator<Item = KeyValue>>(&mut self, attributes: I) {
+        for attribute in attributes {
+            self.add_attribute(attribute);
+        }
+    }
+}
+
+impl fmt::Debug for StartFields<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, kind, attributes) = match &self.target {
+            FieldsTarget::Record(record) => (&record.name, record.kind, &record.attributes),
+            FieldsTarget::Start(start) => (&start.name, start.kind, &start.attributes),
+        };
+        f.debug_struct("StartFields")
+            .field("name", name)
+            .field("kind", &kind)
+            .field("attributes", attributes)
+            .finish()
+    }
 }
 
 /// What a span starts with besides its parent: a builder's parts.

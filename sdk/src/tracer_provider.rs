@@ -25,6 +25,9 @@ pub(crate) struct ProviderInner {
     /// The sampler's [`constant_decision`](Sampler::constant_decision),
     /// asked once.
     pub(crate) constant_decision: Option<SamplingDecision>,
+    /// Whether the sampler [decides by the context
+    /// alone](Sampler::decides_by_context_alone), asked once.
+    pub(crate) context_only_sampler: bool,
     /// A custom id generator; `None` for [`RandomIdGenerator`], called
     /// without dynamic dispatch.
     pub(crate) id_generator: Option<Box<dyn IdGenerator>>,
@@ -357,6 +360,7 @@ impl TracerProviderBuilder {
         let sampler = self.sampler.into_sampler(&resource);
         let inner = ProviderInner {
             constant_decision: sampler.constant_decision(),
+            context_only_sampler: sampler.decides_by_context_alone(),
             sampler,
             resource,
             random_trace_flag: self.random_trace_flag

@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use spanlite::{
-    AlwaysOff, AlwaysOn, Context, FutureExt, InMemoryExporter, KeyValue, Link, PipelineError,
-    Resource, Sampler, SamplingDecision, SamplingParams, SamplingResult, Span, SpanContext,
-    SpanData, SpanId, SpanKind, SpanLimits, SpanProcessor, Status, TraceFlags, TraceId, TraceState,
-    Tracer, TracerProvider, Value,
+    sampler_fn, AlwaysOff, AlwaysOn, Context, FutureExt, InMemoryExporter, KeyValue, Link,
+    ParentBased, PipelineError, Resource, Sampler, SamplingDecision, SamplingParams,
+    SamplingResult, Span, SpanContext, SpanData, SpanId, SpanKind, SpanLimits, SpanProcessor,
+    Status, TraceFlags, TraceId, TraceIdRatioBased, TraceState, Tracer, TracerProvider, Value,
 };
 
 fn pipeline() -> (TracerProvider, Tracer, InMemoryExporter) {
@@ -885,4 +885,183 @@ fn simple_processor_shutdown_returns_within_its_timeout_while_an_export_hangs() 
     let result = provider.shutdown(Duration::from_millis(100));
     assert!(result.unwrap_err().is_timeout());
     assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+/// A sampler that adds an attribute and says whether it decides by the
+/// context alone, as the test needs.
+#[derive(Debug)]
+struct Tagging {
+    context_only: bool,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Sampler for Tagging {
+    fn should_sample(&self, _: &SamplingParams<'_>) -> SamplingResult {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        SamplingResult::with_attributes(
+            SamplingDecision::RecordAndSample,
+            vec![
+                KeyValue::new("sampler", "tagging"),
+                KeyValue::new("shared", "sampler"),
+            ],
+        )
+    }
+    fn description(&self) -> String {
+        "Tagging".to_owned()
+    }
+    fn decides_by_context_alone(&self) -> bool {
+        self.context_only
+    }
+}
+
+/// Starts one span through `start_with_fields` under `sampler` with
+/// `limits`, setting a name, a kind and `attributes`.
+fn started_with_fields(
+    sampler: impl Sampler + 'static,
+    limits: SpanLimits,
+    attributes: Vec<KeyValue>,
+) -> SpanData {
+    let (_p, tracer, exporter) =
+        pipeline_with(|b| b.with_sampler(sampler).with_span_limits(limits));
+    let parent = tracer.start("parent").into_context(&Context::new());
+    tracer
+        .start_with_fields("by callsite", &parent, |fields| {
+            fields.set_name("by field");
+            fields.set_kind(SpanKind::Client);
+            fields.extend(attributes);
+        })
+        .end();
+    parent.end_span();
+    let spans = exporter.finished_spans();
+    let span = spans.iter().find(|s| s.name() != "parent").unwrap().clone();
+    let parent = spans.iter().find(|s| s.name() == "parent").unwrap();
+    assert_eq!(span.parent_span_id(), parent.span_context().span_id());
+    assert_eq!(
+        span.span_context().trace_id(),
+        parent.span_context().trace_id()
+    );
+    span
+}
+
+#[test]
+fn fields_set_at_start_become_the_span_s_name_kind_and_attributes_after_the_sampler_s() {
+    for context_only in [true, false] {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let sampler = Tagging {
+            context_only,
+            calls: calls.clone(),
+        };
+        let span = started_with_fields(
+            sampler,
+            SpanLimits::default(),
+            vec![
+                KeyValue::new("route", "/a"),
+                KeyValue::new("shared", "field"),
+                KeyValue::new("n", 1),
+            ],
+        );
+        assert_eq!(span.name(), "by field", "context_only: {context_only}");
+        assert_eq!(span.kind(), SpanKind::Client);
+        assert_eq!(
+            span.attributes(),
+            [
+                KeyValue::new("sampler", "tagging"),
+                KeyValue::new("shared", "field"),
+                KeyValue::new("route", "/a"),
+                KeyValue::new("n", 1),
+            ],
+            "context_only: {context_only}"
+        );
+        assert_eq!(span.dropped_attributes_count(), 0);
+        assert_eq!(calls.load(Ordering::Relaxed), 2, "the parent and the span");
+    }
+}
+
+#[test]
+fn fields_set_at_start_keep_the_last_value_of_a_key_and_the_span_limits() {
+    let limits = SpanLimits::default()
+        .with_attribute_count(3)
+        .with_attribute_value_length(Some(4));
+    for sampler in [
+        Box::new(AlwaysOn) as Box<dyn Sampler>,
+        Box::new(sampler_fn("Reads", |_: &SamplingParams<'_>| true)),
+    ] {
+        let span = started_with_fields(
+            sampler,
+            limits,
+            vec![
+                KeyValue::new("a", "first"),
+                KeyValue::new("b", 2),
+                KeyValue::new("a", "second"),
+                KeyValue::new("c", true),
+                KeyValue::new("d", "past the count"),
+            ],
+        );
+        assert_eq!(
+            span.attributes(),
+            [
+                KeyValue::new("a", "seco"),
+                KeyValue::new("b", 2),
+                KeyValue::new("c", true),
+            ]
+        );
+        assert_eq!(span.dropped_attributes_count(), 1);
+    }
+}
+
+#[test]
+fn a_sampler_that_reads_fields_sees_those_set_at_start() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let sampler = sampler_fn("Keeps", move |params: &SamplingParams<'_>| {
+        let keep = params
+            .attributes
+            .iter()
+            .any(|kv| kv == &KeyValue::new("keep", true));
+        record
+            .lock()
+            .unwrap()
+            .push((params.name.to_owned(), params.kind, keep));
+        keep
+    });
+    let (_p, tracer, exporter) = pipeline_with(|b| b.with_sampler(sampler));
+    for keep in [true, false] {
+        let span = tracer.start_with_fields("callsite", &Context::new(), |fields| {
+            fields.set_name("renamed");
+            fields.set_kind(SpanKind::Server);
+            fields.add_attribute(KeyValue::new("keep", keep));
+        });
+        assert_eq!(span.is_recording(), keep);
+    }
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("renamed".to_owned(), SpanKind::Server, true),
+            ("renamed".to_owned(), SpanKind::Server, false),
+        ]
+    );
+    assert_eq!(only(&exporter).name(), "renamed");
+}
+
+#[test]
+fn fields_are_not_gathered_for_a_span_known_not_to_record() {
+    let unsampled_parent = remote_parent(false);
+    for sampler in [
+        Box::new(AlwaysOff) as Box<dyn Sampler>,
+        Box::new(ParentBased::new(AlwaysOn)),
+        Box::new(TraceIdRatioBased::new(0.0)),
+    ] {
+        let description = sampler.description();
+        let (_p, tracer, exporter) = pipeline_with(|b| b.with_sampler(sampler));
+        let mut called = false;
+        let span = tracer.start_with_fields("quiet", &unsampled_parent, |_| called = true);
+        assert!(!span.is_recording(), "{description}");
+        assert!(!called, "{description}");
+        assert_eq!(
+            span.span_context().trace_id(),
+            unsampled_parent.span().span_context().trace_id()
+        );
+        drop(span);
+        assert!(exporter.finished_spans().is_empty());
+    }
 }
