@@ -119,11 +119,15 @@ impl<A: Extend<KeyValue>> Visit for Recorded<A> {
 /// same field mostly carries the same few values (a route, a method, a
 /// peer). Each thread remembers the last value of a few fields and hands
 /// out that allocation again when the text matches: one reference count
-/// instead of an allocation and a free per span. Other values are copied as
-/// before; memory stays bounded (`SLOTS` texts of at most `MAX_LEN` bytes per
-/// thread).
+/// instead of an allocation and a free per span. A value that keeps
+/// repeating is then kept for good, so it is handed out as a static text:
+/// no reference count, and nothing to drop when the span's record is
+/// reused. Memory stays bounded: `SLOTS` texts of at most `MAX_LEN` bytes per
+/// thread, and at most `KEPT_BYTES` kept for good in the whole process
+/// (past that, repeating values stay shared).
 mod recent_values {
     use std::cell::RefCell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
     use spanlite::StringValue;
@@ -132,17 +136,41 @@ mod recent_values {
     const SLOTS: usize = 64;
     /// Longer texts are copied, not remembered.
     const MAX_LEN: usize = 128;
+    /// How many times in a row a field's value is seen before it is kept
+    /// for good.
+    const KEEP_AFTER: u32 = 16;
+    /// The most bytes of text kept for good, over all threads.
+    const KEPT_BYTES: usize = 256 * 1024;
+
+    /// Bytes of text kept for good so far.
+    static KEPT: AtomicUsize = AtomicUsize::new(0);
+
+    /// A field's last value: shared, with how many times in a row it was
+    /// seen, or kept for good.
+    enum Text {
+        Shared(Arc<str>, u32),
+        Kept(&'static str),
+    }
+
+    impl Text {
+        fn as_str(&self) -> &str {
+            match self {
+                Text::Shared(text, _) => text,
+                Text::Kept(text) => text,
+            }
+        }
+    }
 
     /// A field (by its name's address: callsites' names are `'static`) and
     /// its last value.
-    type Recent = Option<(usize, Arc<str>)>;
+    type Recent = Option<(usize, Text)>;
 
     thread_local! {
         static RECENT: RefCell<[Recent; SLOTS]> = const { RefCell::new([const { None }; SLOTS]) };
     }
 
-    /// `value` as an attribute value of field `name`: the remembered
-    /// allocation when the field had the same text last time.
+    /// `value` as an attribute value of field `name`: the remembered text
+    /// when the field had the same text last time.
     pub(super) fn shared(name: &'static str, value: &str) -> StringValue {
         if value.len() > MAX_LEN {
             return StringValue::from(value.to_owned());
@@ -154,17 +182,47 @@ mod recent_values {
                 let mut recent = recent.try_borrow_mut().ok()?;
                 let entry = &mut recent[slot];
                 if let Some((known, text)) = entry {
-                    if *known == field && **text == *value {
-                        return Some(StringValue::from(Arc::clone(text)));
+                    if *known == field && text.as_str() == value {
+                        return Some(again(text));
                     }
                 }
                 let text: Arc<str> = Arc::from(value);
-                *entry = Some((field, Arc::clone(&text)));
+                *entry = Some((field, Text::Shared(Arc::clone(&text), 1)));
                 Some(StringValue::from(text))
             })
             .ok()
             .flatten()
             .unwrap_or_else(|| StringValue::from(value.to_owned()))
+    }
+
+    /// The remembered `text`, seen once more.
+    #[inline]
+    fn again(text: &mut Text) -> StringValue {
+        match text {
+            Text::Kept(kept) => StringValue::from_static(kept),
+            Text::Shared(shared, seen) => {
+                *seen = seen.saturating_add(1);
+                if *seen >= KEEP_AFTER {
+                    if let Some(kept) = keep_for_good(shared) {
+                        *text = Text::Kept(kept);
+                        return StringValue::from_static(kept);
+                    }
+                }
+                StringValue::from(Arc::clone(shared))
+            }
+        }
+    }
+
+    /// A copy of `text` that lives as long as the process, unless the
+    /// process has kept all it may.
+    #[cold]
+    fn keep_for_good(text: &str) -> Option<&'static str> {
+        KEPT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |kept| {
+            kept.checked_add(text.len())
+                .filter(|&total| total <= KEPT_BYTES)
+        })
+        .ok()?;
+        Some(Box::leak(Box::<str>::from(text)))
     }
 
     #[cfg(test)]
@@ -187,6 +245,27 @@ mod recent_values {
             let back = shared("http.route", "/a");
             assert_eq!(back, first);
             assert!(!std::ptr::eq(first.as_str(), back.as_str()));
+        }
+
+        #[test]
+        fn a_value_that_keeps_repeating_becomes_static() {
+            let values: Vec<StringValue> = (0..KEEP_AFTER + 2)
+                .map(|_| shared("repeating.field", "/steady"))
+                .collect();
+            assert!(values.iter().all(|v| v == "/steady"));
+            assert!(!values[0].is_static());
+            assert!(!values[KEEP_AFTER as usize - 2].is_static());
+            assert!(values[KEEP_AFTER as usize - 1].is_static());
+            let last = values.last().unwrap();
+            assert!(last.is_static());
+            assert!(std::ptr::eq(
+                values[KEEP_AFTER as usize - 1].as_str(),
+                last.as_str()
+            ));
+            // A new value starts over as a shared one.
+            let changed = shared("repeating.field", "/moved");
+            assert_eq!(changed, "/moved");
+            assert!(!changed.is_static());
         }
 
         #[test]
