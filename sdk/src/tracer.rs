@@ -96,33 +96,16 @@ impl Tracer {
             });
             return self.start_span(parent, start);
         }
-        let parent_ref = parent.span();
-        let parent_cx = parent_ref.span_context();
-        let kind = SpanKind::Internal;
-        let (decision, sampler_attributes, span_context) =
-            self.decide(parent, parent_cx, &name, kind, &[], &[]);
-        if !decision.is_recording() {
-            return Span::non_recording(span_context);
-        }
-        let mut record = record_pool::take();
-        self.fill(&mut record, span_context, parent_cx, name, kind);
-        // The sampler's attributes first, as on a builder's span: a field
-        // with the same key replaces one.
-        if sampler_attributes.is_empty() {
-            discard(sampler_attributes);
-        } else {
-            add_attributes(&mut record, sampler_attributes);
-        }
-        fields(&mut StartFields {
-            target: FieldsTarget::Record(&mut record),
-        });
-        if !record.attributes.is_empty() && !fit_whole(&record.attributes, &provider.limits) {
-            // A repeated key, or past a limit: set them again one by one.
-            let attributes = std::mem::take(&mut record.attributes);
-            add_attributes(&mut record, attributes);
-        }
-        record.start_unix_nanos = clock::now();
-        self.begin(record, parent)
+        self.decide_and_begin(name, parent, |record| {
+            fields(&mut StartFields {
+                target: FieldsTarget::Record(record),
+            });
+            if !record.attributes.is_empty() && !fit_whole(&record.attributes, &provider.limits) {
+                // A repeated key, or past a limit: set them again one by one.
+                let attributes = std::mem::take(&mut record.attributes);
+                add_attributes(record, attributes);
+            }
+        })
     }
 
     /// A builder for a span with a kind, attributes, links, a start time or
@@ -163,6 +146,20 @@ impl Tracer {
         if !self.0.provider.is_active() {
             return Span::non_recording(SpanContext::INVALID);
         }
+        self.decide_and_begin(name, parent, |_| {})
+    }
+
+    /// Asks the sampler about an internal span named `name`, and when it
+    /// records, takes a record and fills it in place: identity, the
+    /// sampler's attributes, then whatever `fields` writes; then stamps the
+    /// start and begins the span.
+    #[inline(always)]
+    fn decide_and_begin(
+        &self,
+        name: StringValue,
+        parent: &Context,
+        fields: impl FnOnce(&mut SpanRecord),
+    ) -> Span {
         let parent_ref = parent.span();
         let parent_cx = parent_ref.span_context();
         let kind = SpanKind::Internal;
@@ -173,12 +170,15 @@ impl Tracer {
         }
         let mut record = record_pool::take();
         self.fill(&mut record, span_context, parent_cx, name, kind);
-        record.start_unix_nanos = clock::now();
+        // The sampler's attributes first, as on a builder's span: one set
+        // by `fields` with the same key replaces it.
         if sampler_attributes.is_empty() {
             discard(sampler_attributes);
         } else {
             add_attributes(&mut record, sampler_attributes);
         }
+        fields(&mut record);
+        record.start_unix_nanos = clock::now();
         self.begin(record, parent)
     }
 
