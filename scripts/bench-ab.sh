@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Compares an earlier commit with the working tree on the `compare`
 # benchmark: builds its binary for each (the earlier commit in a temporary
-# git worktree that shares this target directory), runs the two binaries
+# git worktree, into target/bench-ab-base: a target directory of its own,
+# since the workspace's crates have the same artifact names at every
+# commit and sharing one would mix them), runs the two binaries
 # alternately, each run in a fresh process, and prints each benchmark's
 # median per side. On this noisy virtual machine the host's slow windows
 # last longer than one run, so only alternating runs make a before/after
@@ -27,7 +29,6 @@ git rev-parse --verify --quiet "$base^{commit}" >/dev/null || {
     exit 1
 }
 
-target="$PWD/target"
 out="$(mktemp -d)"
 tree="$out/base-tree"
 cleanup() {
@@ -36,10 +37,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Builds the compare benchmark in directory $1 and copies its binary to $2.
+# Builds the compare benchmark in directory $1 into target directory $2 and
+# copies its binary to $3.
 build() {
     local executable
-    executable="$(cd "$1" && CARGO_TARGET_DIR="$target" cargo bench -p spanlite-benches \
+    executable="$(cd "$1" && CARGO_TARGET_DIR="$2" cargo bench -p spanlite-benches \
         --bench compare --no-run --message-format=json 2>/dev/null | python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -54,14 +56,14 @@ for line in sys.stdin:
         echo "bench-ab: no compare benchmark built in $1 (run cargo bench -p spanlite-benches --bench compare --no-run there to see why)" >&2
         exit 1
     }
-    cp "$executable" "$2"
+    cp "$executable" "$3"
 }
 
 echo "building the working tree" >&2
-build "$PWD" "$out/head"
+build "$PWD" "$PWD/target" "$out/head"
 echo "building $base" >&2
 git worktree add --quiet --detach "$tree" "$base"
-build "$tree" "$out/base"
+build "$tree" "$PWD/target/bench-ab-base" "$out/base"
 
 for run in $(seq 1 "$runs"); do
     for side in base head; do
@@ -69,31 +71,16 @@ for run in $(seq 1 "$runs"); do
         # A group the filter leaves out must not count with an earlier run's numbers.
         find target/criterion -path '*/new/estimates.json' -delete 2>/dev/null || true
         "$out/$side" --bench $filter >/dev/null 2>&1
-        python3 - "$out/$side.$run.json" <<'EOF'
-import json, os, sys
-medians = {}
-for group in os.listdir("target/criterion"):
-    path = os.path.join("target/criterion", group)
-    for function in os.listdir(path):
-        estimates = os.path.join(path, function, "new", "estimates.json")
-        if os.path.exists(estimates):
-            with open(estimates) as f:
-                medians[f"{group}/{function}"] = json.load(f)["median"]["point_estimate"]
-json.dump(medians, open(sys.argv[1], "w"))
-EOF
+        python3 scripts/criterion_medians.py "$out/$side.$run.json"
     done
 done
 
 python3 - "$out" "$runs" "$base" <<'EOF'
 import json, statistics, sys
+sys.path.insert(0, "scripts")
+from criterion_medians import shown
 out, runs, base = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sides = {side: [json.load(open(f"{out}/{side}.{i}.json")) for i in range(1, runs + 1)] for side in ("base", "head")}
-
-def shown(ns):
-    for unit, scale in (("ms", 1e6), ("us", 1e3)):
-        if ns >= scale:
-            return f"{ns / scale:.3g} {unit}"
-    return f"{ns:.3g} ns"
 
 names = sorted(set().union(*sides["base"], *sides["head"]))
 print(f"{'benchmark (median of ' + str(runs) + ' alternating runs)':50} {base[:12]:>12} {'working tree':>14} {'change':>8}")

@@ -26,22 +26,13 @@ for run in $(seq 1 "$runs"); do
     # A group the filter leaves out must not count with an earlier run's numbers.
     find target/criterion -path '*/new/estimates.json' -delete 2>/dev/null || true
     cargo bench -p spanlite-benches --bench compare -- $filter >/dev/null 2>&1
-    python3 - "$out/run$run.json" <<'EOF'
-import json, os, sys
-medians = {}
-for group in os.listdir("target/criterion"):
-    path = os.path.join("target/criterion", group)
-    for function in os.listdir(path):
-        estimates = os.path.join(path, function, "new", "estimates.json")
-        if os.path.exists(estimates):
-            with open(estimates) as f:
-                medians[f"{group}/{function}"] = json.load(f)["median"]["point_estimate"]
-json.dump(medians, open(sys.argv[1], "w"))
-EOF
+    python3 scripts/criterion_medians.py "$out/run$run.json"
 done
 
 python3 - "$out" "$runs" <<'EOF'
 import json, statistics, sys
+sys.path.insert(0, "scripts")
+from criterion_medians import shown
 out, runs = sys.argv[1], int(sys.argv[2])
 results = [json.load(open(f"{out}/run{i}.json")) for i in range(1, runs + 1)]
 # (label, numerator, denominator, target): spanlite over its peer, or over
@@ -56,12 +47,6 @@ ratios = [
     ("propagation_inject_extract", "propagation_inject_extract/spanlite", "propagation_inject_extract/opentelemetry_sdk", 1 / 3),
     ("tracing_bridge_span", "tracing_bridge_span/spanlite", "tracing_bridge_span/tracing_opentelemetry", 0.2),
 ]
-def shown(ns):
-    for unit, scale in (("ms", 1e6), ("us", 1e3)):
-        if ns >= scale:
-            return f"{ns / scale:.3g} {unit}"
-    return f"{ns:.3g} ns"
-
 print(f"{'benchmark':50} {'median of the runs':>20}")
 for name in sorted(set().union(*results)):
     times = [r[name] for r in results if name in r]

@@ -151,6 +151,11 @@ impl Span {
         self.finish(Some(clock::to_unix_nanos(timestamp)));
     }
 
+    /// Ends the span at `timestamp`, or now when `None`.
+    fn end_at(&mut self, timestamp: Option<SystemTime>) {
+        self.finish(timestamp.map(clock::to_unix_nanos));
+    }
+
     #[inline]
     fn finish(&mut self, end_unix_nanos: Option<u64>) {
         if let Some(record) = self.record.take() {
@@ -425,10 +430,7 @@ impl SharedSpan for SpanCell {
             // the thread's next shared span.
             Some(cell) => {
                 let span = cell.span.get_mut().unwrap_or_else(|e| e.into_inner());
-                match timestamp {
-                    Some(at) => span.end_with_timestamp(at),
-                    None => span.end(),
-                }
+                span.end_at(timestamp);
                 *cell.ended.get_mut() = true;
                 cell_pool::give_back(self);
             }
@@ -438,10 +440,7 @@ impl SharedSpan for SpanCell {
 
     fn end(&self, timestamp: Option<SystemTime>) {
         self.with(|s| {
-            match timestamp {
-                Some(at) => s.end_with_timestamp(at),
-                None => s.end(),
-            }
+            s.end_at(timestamp);
             // Under the lock: a span seen ended has ended.
             self.ended.store(true, Ordering::Release);
         });
@@ -471,20 +470,15 @@ mod cell_pool {
             .try_with(|cells| cells.try_borrow_mut().ok().and_then(|mut c| c.pop()))
             .ok()
             .flatten();
-        match kept {
-            Some(mut kept) => match Arc::get_mut(&mut kept) {
-                Some(cell) => {
-                    cell.span_context = span.span_context.clone();
-                    *cell.ended.get_mut() = false;
-                    *cell.span.get_mut().unwrap_or_else(|e| e.into_inner()) = span;
-                    kept
-                }
-                // Only cells nothing else holds are kept; should one be
-                // shared anyway, it is left to its holders.
-                None => Arc::new(SpanCell::new(span)),
-            },
-            None => Arc::new(SpanCell::new(span)),
+        // Only cells nothing else holds are kept; should one be shared
+        // anyway, it is left to its holders.
+        if let Some(mut kept) = kept {
+            if let Some(cell) = Arc::get_mut(&mut kept) {
+                *cell = SpanCell::new(span);
+                return kept;
+            }
         }
+        Arc::new(SpanCell::new(span))
     }
 
     /// Keeps an ended cell that nothing else holds.

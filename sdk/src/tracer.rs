@@ -84,9 +84,6 @@ impl Tracer {
         }
         let name = name.into();
         let provider = &*self.0.provider;
-        if !provider.is_active() {
-            return Span::non_recording(SpanContext::INVALID);
-        }
         if !provider.context_only_sampler {
             // The sampler may read the fields: gather them first.
             let mut start = SpanStart::named(name);
@@ -100,11 +97,7 @@ impl Tracer {
             fields(&mut StartFields {
                 target: FieldsTarget::Record(record),
             });
-            if !record.attributes.is_empty() && !fit_whole(&record.attributes, &provider.limits) {
-                // A repeated key, or past a limit: set them again one by one.
-                let attributes = std::mem::take(&mut record.attributes);
-                add_attributes(record, attributes);
-            }
+            settle_attributes(record, &provider.limits);
         })
     }
 
@@ -143,16 +136,14 @@ impl Tracer {
     /// memory, and tested, even when they are empty).
     #[inline(never)]
     fn decide_and_start_plain(&self, name: StringValue, parent: &Context) -> Span {
-        if !self.0.provider.is_active() {
-            return Span::non_recording(SpanContext::INVALID);
-        }
         self.decide_and_begin(name, parent, |_| {})
     }
 
-    /// Asks the sampler about an internal span named `name`, and when it
-    /// records, takes a record and fills it in place: identity, the
-    /// sampler's attributes, then whatever `fields` writes; then stamps the
-    /// start and begins the span.
+    /// Asks the sampler about an internal span named `name` (none records
+    /// once the provider is shut down), and when it records, takes a
+    /// record and fills it in place: identity, the sampler's attributes,
+    /// then whatever `fields` writes; then stamps the start and begins the
+    /// span.
     #[inline(always)]
     fn decide_and_begin(
         &self,
@@ -160,6 +151,9 @@ impl Tracer {
         parent: &Context,
         fields: impl FnOnce(&mut SpanRecord),
     ) -> Span {
+        if !self.0.provider.is_active() {
+            return Span::non_recording(SpanContext::INVALID);
+        }
         let parent_ref = parent.span();
         let parent_cx = parent_ref.span_context();
         let kind = SpanKind::Internal;
@@ -170,13 +164,9 @@ impl Tracer {
         }
         let mut record = record_pool::take();
         self.fill(&mut record, span_context, parent_cx, name, kind);
-        // The sampler's attributes first, as on a builder's span: one set
-        // by `fields` with the same key replaces it.
-        if sampler_attributes.is_empty() {
-            discard(sampler_attributes);
-        } else {
-            add_attributes(&mut record, sampler_attributes);
-        }
+        // The sampler's attributes first: one set by `fields` with the same
+        // key replaces it.
+        add_sampler_attributes(&mut record, sampler_attributes);
         fields(&mut record);
         record.start_unix_nanos = clock::now();
         self.begin(record, parent)
@@ -293,21 +283,18 @@ impl Tracer {
             Some(at) => clock::to_unix_nanos(at),
             None => clock::now(),
         };
-        if sampler_attributes.is_empty() && attributes.is_empty() {
-            // No start attributes: nothing to move (and no iterator to drop).
-            discard(sampler_attributes);
-        } else if sampler_attributes.is_empty()
-            && r.attributes.is_empty()
-            && fit_whole(&attributes, &provider.limits)
-        {
-            // The builder's vector becomes the record's, and the record's
-            // empty one the next builder's: no attribute is moved.
-            discard(sampler_attributes);
-            std::mem::swap(&mut r.attributes, &mut attributes);
-        } else {
-            for kv in sampler_attributes.into_iter().chain(attributes.drain(..)) {
-                r.set_attribute_within_limits(kv);
+        // The sampler's attributes first: a builder's with the same key
+        // replaces one.
+        add_sampler_attributes(r, sampler_attributes);
+        if !attributes.is_empty() {
+            if r.attributes.is_empty() {
+                // The builder's vector becomes the record's, and the
+                // record's empty one the next builder's: nothing is moved.
+                std::mem::swap(&mut r.attributes, &mut attributes);
+            } else {
+                r.attributes.append(&mut attributes);
             }
+            settle_attributes(r, &provider.limits);
         }
         spare_attributes::give_back(attributes);
         if !links.is_empty() {
@@ -366,14 +353,45 @@ impl Tracer {
     }
 }
 
-/// Sets attributes on a starting span one by one, under its limits: a
-/// sampler's (rare on a plain start), or start fields that repeat a key or
-/// pass a limit.
+/// Sets a sampler's attributes (rare) on a starting span, under its
+/// limits; a test alone when there are none.
+#[inline(always)]
+fn add_sampler_attributes(record: &mut SpanRecord, attributes: Vec<KeyValue>) {
+    if attributes.is_empty() {
+        discard(attributes);
+    } else {
+        add_attributes(record, attributes);
+    }
+}
+
 #[inline(never)]
 fn add_attributes(record: &mut SpanRecord, attributes: Vec<KeyValue>) {
     for attribute in attributes {
         record.set_attribute_within_limits(attribute);
     }
+}
+
+/// Brings a starting span's attributes, put in whole (a builder's or a
+/// caller's fields after the sampler's), under the span limits, as if they
+/// had been set one by one: the last value of a repeated key in the first
+/// one's place. The usual few distinct keys without a length limit are
+/// left as they are.
+#[inline(always)]
+fn settle_attributes(record: &mut SpanRecord, limits: &SpanLimits) {
+    if !record.attributes.is_empty() && !fit_whole(&record.attributes, limits) {
+        set_again(record);
+    }
+}
+
+/// Sets a starting span's attributes again one by one, into a spare
+/// vector: no allocation once warm.
+#[inline(never)]
+fn set_again(record: &mut SpanRecord) {
+    let mut attributes = std::mem::replace(&mut record.attributes, spare_attributes::take());
+    for attribute in attributes.drain(..) {
+        record.set_attribute_within_limits(attribute);
+    }
+    spare_attributes::give_back(attributes);
 }
 
 /// Whether start attributes can become a span's attributes as they are:

@@ -223,3 +223,31 @@ fn spans_built_with_start_attributes_allocate_nothing_once_warm() {
     assert_eq!(allocations_for(&provider, 10, &mut one), 0);
     assert_eq!(provider.stats().exported(), 13_000);
 }
+
+#[test]
+fn spans_started_with_fields_allocate_nothing_once_warm_even_when_limits_apply() {
+    // A value length limit (and a repeated key) sends the fields through
+    // the one-by-one path, which must reuse storage too.
+    let limits = spanlite::SpanLimits::default().with_attribute_value_length(Some(8));
+    let config = BatchConfig::default()
+        .with_max_queue_size(2048)
+        .with_max_export_batch_size(2048);
+    let provider = TracerProvider::builder()
+        .with_span_limits(limits)
+        .with_span_processor(BatchSpanProcessor::new(Discard, config))
+        .build();
+    let tracer = provider.tracer("alloc");
+    let mut one = || {
+        tracer
+            .start_with_fields("GET /", &Context::new(), |fields| {
+                fields.set_kind(spanlite::SpanKind::Server);
+                fields.add_attribute(KeyValue::new("url.path", "/a/rather/long/path"));
+                fields.add_attribute(KeyValue::new("server.port", 8080));
+                fields.add_attribute(KeyValue::new("server.port", 8081));
+            })
+            .end();
+    };
+    allocations_for(&provider, 3, &mut one);
+    assert_eq!(allocations_for(&provider, 10, &mut one), 0);
+    assert_eq!(provider.stats().exported(), 13_000);
+}
