@@ -60,47 +60,47 @@ struct Bridged {
     cx: Context,
 }
 
-thread_local! {
-    /// The contexts attached by `on_enter`, innermost last.
-    static ENTERED: RefCell<Vec<(Id, ContextGuard)>> = const { RefCell::new(Vec::new()) };
+/// What a thread keeps between the callbacks of its `tracing` spans.
+struct Local {
     /// The context of the span this thread started last, for the enter that
     /// usually follows at once: taken by it without a registry lookup.
-    static STARTED: RefCell<Option<(Id, Context)>> = const { RefCell::new(None) };
+    started: Option<(Id, Context)>,
+    /// The contexts attached by `on_enter`, innermost last.
+    entered: Vec<(Id, ContextGuard)>,
+}
+
+thread_local! {
+    static LOCAL: RefCell<Local> = const {
+        RefCell::new(Local {
+            started: None,
+            entered: Vec::new(),
+        })
+    };
 }
 
 /// Keeps `cx` as the context of the span `id` this thread just started
 /// (cloned in place: a context is too large to pass around by value).
 fn remember_started(id: &Id, cx: &Context) {
-    let _ = STARTED.try_with(|started| {
-        if let Ok(mut started) = started.try_borrow_mut() {
-            *started = Some((id.clone(), cx.clone()));
+    let _ = LOCAL.try_with(|local| {
+        if let Ok(mut local) = local.try_borrow_mut() {
+            local.started = Some((id.clone(), cx.clone()));
         }
     });
 }
 
-/// Makes current the context kept by [`remember_started`] when it is span
-/// `id`'s; `None` (nothing attached) when it is not.
-///
-/// `tracing` reuses a closed span's id, and the span may have closed on
-/// another thread, so the id alone does not prove the context is still that
-/// span's: a span closes only after its spanlite span ends, so a context
-/// whose span still records belongs to a span that is still open, and the
-/// open span with this id is this one.
-fn attach_started(id: &Id) -> Option<ContextGuard> {
-    STARTED
-        .try_with(|started| {
-            let mut started = started.try_borrow_mut().ok()?;
-            let is_this_span = matches!(
-                &*started,
-                Some((started_id, cx)) if started_id == id && cx.span().is_recording()
-            );
-            if !is_this_span {
-                return None;
-            }
-            started.take().map(|(_, cx)| cx.attach())
-        })
-        .ok()
-        .flatten()
+impl Local {
+    /// The context kept by [`remember_started`] when it is span `id`'s.
+    ///
+    /// `tracing` reuses a closed span's id, and the span may have closed on
+    /// another thread, so the id alone does not prove the context is still
+    /// that span's: a span closes only after its spanlite span ends, so a
+    /// context whose span still records belongs to a span that is still
+    /// open, and the open span with this id is this one.
+    fn take_started(&mut self, id: &Id) -> Option<Context> {
+        self.started
+            .take_if(|(started_id, cx)| started_id == id && cx.span().is_recording())
+            .map(|(_, cx)| cx)
+    }
 }
 
 impl<S> Layer<S> for SpanliteLayer
@@ -193,34 +193,37 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
-        let guard = match attach_started(id) {
-            Some(guard) => guard,
-            None => {
-                let Some(span) = ctx.span(id) else {
-                    return;
-                };
-                let Some(cx) = span.extensions().get::<Bridged>().map(|b| b.cx.clone()) else {
-                    return;
-                };
-                cx.attach()
-            }
-        };
-        let _ = ENTERED.try_with(|entered| {
-            if let Ok(mut entered) = entered.try_borrow_mut() {
-                entered.push((id.clone(), guard));
-            }
+        let _ = LOCAL.try_with(|local| {
+            let Ok(mut local) = local.try_borrow_mut() else {
+                return;
+            };
+            let cx = match local.take_started(id) {
+                Some(cx) => cx,
+                None => {
+                    let Some(span) = ctx.span(id) else {
+                        return;
+                    };
+                    let Some(cx) = span.extensions().get::<Bridged>().map(|b| b.cx.clone()) else {
+                        return;
+                    };
+                    cx
+                }
+            };
+            local.entered.push((id.clone(), cx.attach()));
         });
     }
 
     fn on_exit(&self, id: &Id, _ctx: LayerContext<'_, S>) {
-        let _ = ENTERED.try_with(|entered| {
-            if let Ok(mut entered) = entered.try_borrow_mut() {
-                if let Some(at) = entered.iter().rposition(|(entered_id, _)| entered_id == id) {
-                    // Guards restore in reverse order of attach: drop the
-                    // ones above this span first.
-                    while entered.len() > at {
-                        entered.pop();
-                    }
+        let _ = LOCAL.try_with(|local| {
+            let Ok(mut local) = local.try_borrow_mut() else {
+                return;
+            };
+            let entered = &mut local.entered;
+            if let Some(at) = entered.iter().rposition(|(entered_id, _)| entered_id == id) {
+                // Guards restore in reverse order of attach: drop the ones
+                // above this span first.
+                while entered.len() > at {
+                    entered.pop();
                 }
             }
         });
