@@ -1,0 +1,208 @@
+//! The per-span target ratios measured in pairs: each round times a batch
+//! of spanlite's work and a batch of the peer's, back to back and in
+//! alternating order, and the ratio is taken within the round. A slow
+//! window of the host (this virtual machine has them, up to 2x, lasting
+//! longer than a criterion run) then slows both sides of a ratio alike,
+//! where criterion, measuring one function after the other, can catch one
+//! side in it and not the other. The work is the `compare` benchmark's, from
+//! the same library functions; criterion's ids stay the contract, this is a
+//! second view of the same ratios.
+//!
+//! `cargo run --release -p spanlite-benches --bin paired -- [--rounds R] [filter]`
+//!
+//! Prints, per pair, each side's median time per span, the median ratio
+//! over the rounds with its quartiles, and the target it is judged by.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use spanlite_benches::spanlite_peer::{self, Sampling};
+use spanlite_benches::{otel_peer, tracing_bridge};
+
+/// How long one side's batch runs in a round, about.
+const BATCH_TIME: Duration = Duration::from_millis(2);
+
+/// Times `n` runs of `work`.
+#[inline(never)]
+fn time(n: u64, mut work: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    for _ in 0..n {
+        work();
+        black_box(());
+    }
+    start.elapsed()
+}
+
+/// One side of a pair: runs its work the given number of times and says
+/// how long that took.
+type Side<'a> = Box<dyn FnMut(u64) -> Duration + 'a>;
+
+/// Two ways of doing the same work, and the most the first may take as a
+/// fraction of the second.
+struct Pair<'a> {
+    name: &'static str,
+    target: f64,
+    spanlite: Side<'a>,
+    peer: Side<'a>,
+}
+
+/// The pair's measurement: median times per span and ratio quartiles.
+struct Measured {
+    spanlite_ns: f64,
+    peer_ns: f64,
+    ratios: [f64; 3],
+}
+
+/// How many runs of `side` take about [`BATCH_TIME`] (after a warm-up).
+fn batch_size(side: &mut Side<'_>) -> u64 {
+    side(10_000);
+    let per_run = side(10_000).as_secs_f64() / 10_000.0;
+    ((BATCH_TIME.as_secs_f64() / per_run.max(1e-9)) as u64).clamp(1_000, 1_000_000)
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+fn measure(pair: &mut Pair<'_>, rounds: usize) -> Measured {
+    let n_spanlite = batch_size(&mut pair.spanlite);
+    let n_peer = batch_size(&mut pair.peer);
+    let mut spanlite = Vec::with_capacity(rounds);
+    let mut peer = Vec::with_capacity(rounds);
+    let mut ratios = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let (a, b) = if round % 2 == 0 {
+            let a = (pair.spanlite)(n_spanlite);
+            (a, (pair.peer)(n_peer))
+        } else {
+            let b = (pair.peer)(n_peer);
+            ((pair.spanlite)(n_spanlite), b)
+        };
+        let a = a.as_secs_f64() * 1e9 / n_spanlite as f64;
+        let b = b.as_secs_f64() * 1e9 / n_peer as f64;
+        spanlite.push(a);
+        peer.push(b);
+        ratios.push(a / b);
+    }
+    for v in [&mut spanlite, &mut peer, &mut ratios] {
+        v.sort_by(f64::total_cmp);
+    }
+    Measured {
+        spanlite_ns: quantile(&spanlite, 0.5),
+        peer_ns: quantile(&peer, 0.5),
+        ratios: [
+            quantile(&ratios, 0.25),
+            quantile(&ratios, 0.5),
+            quantile(&ratios, 0.75),
+        ],
+    }
+}
+
+fn shown(ns: f64) -> String {
+    if ns >= 1000.0 {
+        format!("{:.2} us", ns / 1000.0)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+fn main() -> ExitCode {
+    let mut rounds = 200;
+    let mut filter = String::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--rounds" => match args.next().and_then(|r| r.parse().ok()) {
+                Some(r) if r > 0 => rounds = r,
+                _ => {
+                    eprintln!("paired: --rounds needs a positive number");
+                    return ExitCode::FAILURE;
+                }
+            },
+            other if !other.starts_with('-') => filter = other.to_owned(),
+            other => {
+                eprintln!("usage: paired [--rounds R] [filter] (unknown option {other})");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+
+    let (on, _) = spanlite_peer::provider(Sampling::AlwaysOn);
+    let on_tracer = on.tracer("bench");
+    let (off, _) = spanlite_peer::provider(Sampling::AlwaysOff);
+    let off_tracer = off.tracer("bench");
+    let parent = on_tracer
+        .start_with_context("parent", &spanlite::Context::new())
+        .into_context(&spanlite::Context::new());
+    let (otel_on, _) = otel_peer::provider(Sampling::AlwaysOn);
+    let otel_on_tracer = otel_peer::tracer(&otel_on);
+    let (otel_off, _) = otel_peer::provider(Sampling::AlwaysOff);
+    let otel_off_tracer = otel_peer::tracer(&otel_off);
+    let otel_parent = otel_peer::parent_context(&otel_on_tracer);
+    let (bridge, _bridge_provider) = tracing_bridge::spanlite_dispatch();
+    let (otel_bridge, _otel_bridge_provider) = tracing_bridge::otel_dispatch();
+
+    let mut pairs = [
+        Pair {
+            name: "span_root_3_attrs",
+            target: 0.1,
+            spanlite: Box::new(|n| time(n, || spanlite_peer::root_span(&on_tracer))),
+            peer: Box::new(|n| time(n, || otel_peer::root_span(&otel_on_tracer))),
+        },
+        Pair {
+            name: "span_child_3_attrs",
+            target: 0.125,
+            spanlite: Box::new(|n| time(n, || spanlite_peer::child_span(&on_tracer, &parent))),
+            peer: Box::new(|n| time(n, || otel_peer::child_span(&otel_on_tracer, &otel_parent))),
+        },
+        Pair {
+            name: "span_unsampled",
+            target: 0.1,
+            spanlite: Box::new(|n| time(n, || spanlite_peer::root_span(&off_tracer))),
+            peer: Box::new(|n| time(n, || otel_peer::root_span(&otel_off_tracer))),
+        },
+        Pair {
+            name: "tracing_bridge_span",
+            target: 0.2,
+            spanlite: Box::new(|n| {
+                tracing::dispatcher::with_default(&bridge, || {
+                    time(n, tracing_bridge::span_with_three_fields)
+                })
+            }),
+            peer: Box::new(|n| {
+                tracing::dispatcher::with_default(&otel_bridge, || {
+                    time(n, tracing_bridge::span_with_three_fields)
+                })
+            }),
+        },
+    ];
+
+    println!(
+        "{:24} {:>10} {:>18} {:>24} {:>8}",
+        "pair",
+        "spanlite",
+        "opentelemetry_sdk",
+        format!("ratio (p25 med p75, {rounds} rounds)"),
+        "target"
+    );
+    for pair in pairs.iter_mut().filter(|p| p.name.contains(&filter)) {
+        let m = measure(pair, rounds);
+        let verdict = if m.ratios[1] <= pair.target {
+            "met"
+        } else {
+            "not met"
+        };
+        println!(
+            "{:24} {:>10} {:>18} {:>8.3} {:>6.3} {:>8.3} {:>8.3} {verdict}",
+            pair.name,
+            shown(m.spanlite_ns),
+            shown(m.peer_ns),
+            m.ratios[0],
+            m.ratios[1],
+            m.ratios[2],
+            pair.target,
+        );
+    }
+    ExitCode::SUCCESS
+}
