@@ -37,6 +37,16 @@ fn time(n: u64, mut work: impl FnMut()) -> Duration {
     start.elapsed()
 }
 
+/// Times `n` runs of `work`, each given the next count (a sampler's next
+/// trace id).
+fn time_counted(n: u64, mut work: impl FnMut(u64)) -> Duration {
+    let mut i = 0u64;
+    time(n, || {
+        i = i.wrapping_add(1);
+        work(i);
+    })
+}
+
 /// One side of a pair: runs its work the given number of times and says
 /// how long that took.
 type Side<'a> = Box<dyn FnMut(u64) -> Duration + 'a>;
@@ -177,9 +187,7 @@ fn main() -> ExitCode {
             name: "sampler_decision parent-based",
             target: 1.0 / 3.0,
             spanlite: Box::new(|n| {
-                let mut i = 0u64;
-                time(n, || {
-                    i = i.wrapping_add(1);
+                time_counted(n, |i| {
                     black_box(sampling::spanlite_decide(
                         black_box(&parent_based),
                         black_box(&remote),
@@ -188,9 +196,7 @@ fn main() -> ExitCode {
                 })
             }),
             peer: Box::new(|n| {
-                let mut i = 0u64;
-                time(n, || {
-                    i = i.wrapping_add(1);
+                time_counted(n, |i| {
                     black_box(sampling::otel_decide(
                         black_box(&otel_parent_based),
                         black_box(&otel_remote),
