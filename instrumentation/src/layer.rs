@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::fmt;
 
-use spanlite::{Context, ContextGuard, KeyValue, StartFields, Status, Tracer};
+use spanlite::{Context, ContextGuard, KeyValue, StartFields, Status, StringValue, Tracer};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context as LayerContext;
@@ -166,20 +166,25 @@ where
     fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
         let mut recorded: Recorded = Recorded::default();
         event.record(&mut recorded);
-        let name = recorded
-            .message
-            .take()
-            .unwrap_or_else(|| event.metadata().name().to_owned());
-        let is_error = *event.metadata().level() == Level::ERROR;
-        let mut record = |target: spanlite::SpanRef<'_>| {
-            if is_error {
-                target.set_status(Status::error(name.clone()));
-            } else if let Some(status) = recorded.status.take() {
+        let metadata = event.metadata();
+        // The message, or else the callsite's name (static: borrowed, not
+        // copied); moved into the span event, not cloned.
+        let name = match recorded.message.take() {
+            Some(message) => StringValue::from(message),
+            None => StringValue::from(metadata.name()),
+        };
+        let status = if *metadata.level() == Level::ERROR {
+            Some(Status::error(name.clone()))
+        } else {
+            recorded.status.take()
+        };
+        let mut attributes = recorded.attributes;
+        attributes.push(KeyValue::new("level", metadata.level().as_str()));
+        let record = move |target: spanlite::SpanRef<'_>| {
+            if let Some(status) = status {
                 target.set_status(status);
             }
-            let mut attributes = std::mem::take(&mut recorded.attributes);
-            attributes.push(KeyValue::new("level", event.metadata().level().as_str()));
-            target.add_event(name.clone(), attributes);
+            target.add_event(name, attributes);
         };
         match ctx.event_span(event) {
             Some(span) => {
