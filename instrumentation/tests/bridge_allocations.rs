@@ -26,26 +26,24 @@ impl SpanExporter for Discard {
     }
 }
 
-/// `info_span!` with three fields (one a string), entered and dropped.
-fn one_span() {
-    let span = tracing::info_span!(
+/// `info_span!` with three fields (one a string).
+fn product_span() -> tracing::Span {
+    tracing::info_span!(
         "GET /api/products/{id}",
         http.route = ROUTE,
         status = 200,
         cache.hit = true
-    );
-    let _entered = span.enter();
+    )
+}
+
+/// The span, entered and dropped.
+fn one_span() {
+    let _entered = product_span().entered();
 }
 
 /// The same span with one event in it, with or without a message.
 fn one_span_with_an_event(with_message: bool) {
-    let span = tracing::info_span!(
-        "GET /api/products/{id}",
-        http.route = ROUTE,
-        status = 200,
-        cache.hit = true
-    );
-    let _entered = span.enter();
+    let _entered = product_span().entered();
     if with_message {
         tracing::info!(rows = 3, "served");
     } else {

@@ -32,24 +32,34 @@ fn time(n: u64, mut work: impl FnMut()) -> Duration {
     let start = Instant::now();
     for _ in 0..n {
         work();
-        black_box(());
     }
     start.elapsed()
-}
-
-/// Times `n` runs of `work`, each given the next count (a sampler's next
-/// trace id).
-fn time_counted(n: u64, mut work: impl FnMut(u64)) -> Duration {
-    let mut i = 0u64;
-    time(n, || {
-        i = i.wrapping_add(1);
-        work(i);
-    })
 }
 
 /// One side of a pair: runs its work the given number of times and says
 /// how long that took.
 type Side<'a> = Box<dyn FnMut(u64) -> Duration + 'a>;
+
+/// A side whose unit of work is `work`.
+fn timed<'a>(mut work: impl FnMut() + 'a) -> Side<'a> {
+    Box::new(move |n| time(n, &mut work))
+}
+
+/// A side whose unit of work is `work` given the next count (a sampler's
+/// next trace id).
+fn counted<'a>(mut work: impl FnMut(u64) + 'a) -> Side<'a> {
+    let mut i = 0u64;
+    timed(move || {
+        i = i.wrapping_add(1);
+        work(i);
+    })
+}
+
+/// A side making `tracing` spans with `span` under `dispatch` (set once per
+/// batch, not per span).
+fn traced(dispatch: &tracing::Dispatch, span: fn()) -> Side<'_> {
+    Box::new(move |n| tracing::dispatcher::with_default(dispatch, || time(n, span)))
+}
 
 /// Two ways of doing the same work, and the most the first may take as a
 /// fraction of the second.
@@ -168,76 +178,60 @@ fn main() -> ExitCode {
         Pair {
             name: "span_root_3_attrs",
             target: 0.1,
-            spanlite: Box::new(|n| time(n, || spanlite_peer::root_span(&on_tracer))),
-            peer: Box::new(|n| time(n, || otel_peer::root_span(&otel_on_tracer))),
+            spanlite: timed(|| spanlite_peer::root_span(&on_tracer)),
+            peer: timed(|| otel_peer::root_span(&otel_on_tracer)),
         },
         Pair {
             name: "span_child_3_attrs",
             target: 0.125,
-            spanlite: Box::new(|n| time(n, || spanlite_peer::child_span(&on_tracer, &parent))),
-            peer: Box::new(|n| time(n, || otel_peer::child_span(&otel_on_tracer, &otel_parent))),
+            spanlite: timed(|| spanlite_peer::child_span(&on_tracer, &parent)),
+            peer: timed(|| otel_peer::child_span(&otel_on_tracer, &otel_parent)),
         },
         Pair {
             name: "span_unsampled",
             target: 0.1,
-            spanlite: Box::new(|n| time(n, || spanlite_peer::root_span(&off_tracer))),
-            peer: Box::new(|n| time(n, || otel_peer::root_span(&otel_off_tracer))),
+            spanlite: timed(|| spanlite_peer::root_span(&off_tracer)),
+            peer: timed(|| otel_peer::root_span(&otel_off_tracer)),
         },
         Pair {
             name: "sampler_decision parent-based",
             target: 1.0 / 3.0,
-            spanlite: Box::new(|n| {
-                time_counted(n, |i| {
-                    black_box(sampling::spanlite_decide(
-                        black_box(&parent_based),
-                        black_box(&remote),
-                        black_box(i),
-                    ));
-                })
+            spanlite: counted(|i| {
+                black_box(sampling::spanlite_decide(
+                    black_box(&parent_based),
+                    black_box(&remote),
+                    black_box(i),
+                ));
             }),
-            peer: Box::new(|n| {
-                time_counted(n, |i| {
-                    black_box(sampling::otel_decide(
-                        black_box(&otel_parent_based),
-                        black_box(&otel_remote),
-                        black_box(i),
-                    ));
-                })
+            peer: counted(|i| {
+                black_box(sampling::otel_decide(
+                    black_box(&otel_parent_based),
+                    black_box(&otel_remote),
+                    black_box(i),
+                ));
             }),
         },
         Pair {
             name: "propagation_inject_extract",
             target: 1.0 / 3.0,
-            spanlite: Box::new(|n| {
-                time(n, || {
-                    black_box(propagation::spanlite_round_trip(
-                        black_box(&propagator),
-                        black_box(&cx),
-                    ));
-                })
+            spanlite: timed(|| {
+                black_box(propagation::spanlite_round_trip(
+                    black_box(&propagator),
+                    black_box(&cx),
+                ));
             }),
-            peer: Box::new(|n| {
-                time(n, || {
-                    black_box(propagation::otel_round_trip(
-                        black_box(&otel_propagator),
-                        black_box(&otel_cx),
-                    ));
-                })
+            peer: timed(|| {
+                black_box(propagation::otel_round_trip(
+                    black_box(&otel_propagator),
+                    black_box(&otel_cx),
+                ));
             }),
         },
         Pair {
             name: "tracing_bridge_span",
             target: 0.2,
-            spanlite: Box::new(|n| {
-                tracing::dispatcher::with_default(&bridge, || {
-                    time(n, tracing_bridge::span_with_three_fields)
-                })
-            }),
-            peer: Box::new(|n| {
-                tracing::dispatcher::with_default(&otel_bridge, || {
-                    time(n, tracing_bridge::span_with_three_fields)
-                })
-            }),
+            spanlite: traced(&bridge, tracing_bridge::span_with_three_fields),
+            peer: traced(&otel_bridge, tracing_bridge::span_with_three_fields),
         },
     ];
 
