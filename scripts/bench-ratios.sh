@@ -61,4 +61,19 @@ for label, num, den, target in ratios:
     verdict = "met" if median <= target else "not met"
     cells = "".join(f"{v:8.3f}" for v in values)
     print(f"{label:40} {cells:>{8 * runs}} {median:8.3f} {target:8.3f}  {verdict}")
+# The floors (benches/src/floor.rs) as fractions of the peer a target is
+# read against: the least such a ratio could be with that part alone.
+floors = [
+    ("minimal_span / otel root", "floor/minimal_span", "span_root_3_attrs/opentelemetry_sdk"),
+    ("spanlite_no_export / otel root", "floor/spanlite_no_export", "span_root_3_attrs/opentelemetry_sdk"),
+    ("tracing_registry / tracing_opentelemetry", "floor/tracing_registry", "tracing_bridge_span/tracing_opentelemetry"),
+    ("tracing_layer_protocol / tracing_opentelemetry", "floor/tracing_layer_protocol", "tracing_bridge_span/tracing_opentelemetry"),
+]
+print()
+print(f"{'floor':48} {'per run':>{8 * runs}} {'median':>8}")
+for label, num, den in floors:
+    values = [r[num] / r[den] for r in results if num in r and den in r]
+    if values:
+        cells = "".join(f"{v:8.3f}" for v in values)
+        print(f"{label:48} {cells:>{8 * runs}} {statistics.median(values):8.3f}")
 EOF

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use spanlite_benches::jaeger_encode::jaeger_encode_512;
 use spanlite_benches::spanlite_peer::{self, Sampling};
-use spanlite_benches::{fastrace_peer, otel_peer, propagation, sampling};
+use spanlite_benches::{fastrace_peer, floor, otel_peer, propagation, sampling, tracing_bridge};
 
 fn span_root_3_attrs(c: &mut Criterion) {
     let mut group = c.benchmark_group("span_root_3_attrs");
@@ -217,7 +217,6 @@ criterion_group! {
 }
 
 fn tracing_bridge_span(c: &mut Criterion) {
-    use spanlite_benches::tracing_bridge;
     let mut group = c.benchmark_group("tracing_bridge_span");
     let (dispatch, _provider) = tracing_bridge::spanlite_dispatch();
     tracing::dispatcher::with_default(&dispatch, || {
@@ -243,8 +242,11 @@ criterion_group! {
 /// The least a sampled span costs on this machine, beside which the
 /// per-span targets read: two reads of the TSC clock (fastant, as fastrace
 /// reads it; spanlite's own clock is the same instruction), two of the OS
-/// clock, and a span that is only its data handed to a reading thread
-/// (`spanlite_benches::floor`).
+/// clock, a span that is only its data handed to a reading thread, the
+/// `span_root_3_attrs` work through spanlite with a processor that keeps
+/// nothing (no export path at all), and the `tracing_bridge_span` work
+/// through the `tracing` registry alone and with a layer doing only the
+/// registry work every bridge layer must (`spanlite_benches::floor`).
 fn floor(c: &mut Criterion) {
     let mut group = c.benchmark_group("floor");
     group.bench_function("tsc_now_x2", |b| {
@@ -255,6 +257,22 @@ fn floor(c: &mut Criterion) {
     });
     let mut minimal = spanlite_benches::floor::MinimalTracer::new();
     group.bench_function("minimal_span", |b| b.iter(|| minimal.root_span()));
+    let (provider, _) = floor::no_export_provider();
+    let tracer = provider.tracer("bench");
+    group.bench_function("spanlite_no_export", |b| {
+        b.iter(|| spanlite_peer::root_span(&tracer))
+    });
+    tracing::dispatcher::with_default(&floor::registry_dispatch(), || {
+        group.bench_function("tracing_registry", |b| {
+            b.iter(tracing_bridge::span_with_three_fields)
+        });
+    });
+    let (dispatch, _) = floor::layer_protocol_dispatch();
+    tracing::dispatcher::with_default(&dispatch, || {
+        group.bench_function("tracing_layer_protocol", |b| {
+            b.iter(tracing_bridge::span_with_three_fields)
+        });
+    });
     group.finish();
 }
 

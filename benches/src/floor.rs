@@ -8,11 +8,34 @@
 //! the one thing every SDK's batch pipeline must also do. Batches go to
 //! that thread through a bounded channel and come back empty, so the steady
 //! state allocates nothing, as spanlite's records do not.
+//!
+//! Two more floors bound what the design can reach:
+//! - [`no_export_provider`]: spanlite's whole span API (sampler, ids,
+//!   clock, attributes under limits, end) with a processor that keeps
+//!   nothing, so no record ever leaves the producing core: what a root span
+//!   would cost with a free export path.
+//! - [`layer_protocol_dispatch`]: the `tracing` registry with a layer that
+//!   does only what any bridge layer must (look the span up and keep a value
+//!   in its extensions at the start, look it up and take the value back at
+//!   the close), and nothing else: the part of a bridged span that no
+//!   bridge can avoid.
 
 use std::cell::Cell;
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
+
+use spanlite::{PipelineError, SpanData, SpanProcessor, TracerProvider};
+use tracing::Dispatch;
+use tracing::span::{Attributes, Id};
+use tracing::Subscriber;
+use tracing_subscriber::layer::Context as LayerContext;
+use tracing_subscriber::prelude::*;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
 
 /// Spans per batch handed to the reading thread.
 const BATCH: usize = 512;
@@ -137,6 +160,99 @@ impl Drop for MinimalTracer {
     }
 }
 
+/// A processor that counts ended spans and keeps none, so their records
+/// go straight back to the producing thread's pool.
+#[derive(Debug, Clone, Default)]
+pub struct NoExport(Arc<AtomicU64>);
+
+impl NoExport {
+    /// Spans ended so far.
+    pub fn ended(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl SpanProcessor for NoExport {
+    fn on_end(&self, _span: &SpanData) {
+        // One producing thread in the benchmark: a plain store, no locked
+        // read-modify-write, so the floor is not raised by the counting.
+        self.0.store(self.0.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+
+    fn force_flush(&self, _timeout: Duration) -> Result<(), PipelineError> {
+        Ok(())
+    }
+
+    fn shutdown(&self, _timeout: Duration) -> Result<(), PipelineError> {
+        Ok(())
+    }
+}
+
+/// An AlwaysOn provider whose only processor is [`NoExport`].
+pub fn no_export_provider() -> (TracerProvider, NoExport) {
+    let processor = NoExport::default();
+    let provider = TracerProvider::builder()
+        .with_sampler(spanlite::AlwaysOn)
+        .with_span_processor(processor.clone())
+        .build();
+    (provider, processor)
+}
+
+/// The value [`LayerProtocol`] keeps per span: the size of the spanlite
+/// bridge's (a [`spanlite::Context`]).
+struct Kept([u64; 8]);
+
+/// A layer doing only the registry work every bridge layer does: an
+/// extension kept from a span's start to its close.
+#[derive(Debug, Clone, Default)]
+pub struct LayerProtocol(Arc<AtomicU64>);
+
+impl LayerProtocol {
+    /// Spans whose kept value was found again at their close.
+    pub fn taken_back(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl<S> Layer<S> for LayerProtocol
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, _attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(Kept([id.into_u64(); 8]));
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: LayerContext<'_, S>) {
+        let Some(span) = ctx.span(&id) else {
+            return;
+        };
+        let kept = span.extensions_mut().remove::<Kept>();
+        if let Some(kept) = kept {
+            if kept.0[7] == id.into_u64() {
+                // As in `NoExport`: one thread, a plain store.
+                self.0.store(self.0.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// A dispatcher over the `tracing` registry with [`LayerProtocol`] alone.
+pub fn layer_protocol_dispatch() -> (Dispatch, LayerProtocol) {
+    let layer = LayerProtocol::default();
+    (
+        Dispatch::new(tracing_subscriber::registry().with(layer.clone())),
+        layer,
+    )
+}
+
+/// A dispatcher over the `tracing` registry alone: what `tracing` costs
+/// before any layer does anything.
+pub fn registry_dispatch() -> Dispatch {
+    Dispatch::new(tracing_subscriber::registry())
+}
+
 /// Reads every field of a span, as an exporter encoding it would.
 fn read(slot: &Slot) -> u64 {
     let mut sum = (slot.trace_id as u64) ^ slot.span_id ^ slot.name.len() as u64;
@@ -170,5 +286,26 @@ mod tests {
         // Every full batch was read whole; the partial one never left.
         assert_eq!(reader.join().unwrap(), (BATCH * 20) as u64);
         assert!(tracer.batch.is_empty());
+    }
+
+    #[test]
+    fn a_span_without_export_is_recorded_and_ended() {
+        let (provider, processor) = no_export_provider();
+        let tracer = provider.tracer("floor");
+        for _ in 0..100 {
+            crate::spanlite_peer::root_span(&tracer);
+        }
+        assert_eq!(processor.ended(), 100);
+    }
+
+    #[test]
+    fn the_layer_protocol_takes_back_what_each_span_kept() {
+        let (dispatch, layer) = layer_protocol_dispatch();
+        tracing::dispatcher::with_default(&dispatch, || {
+            for _ in 0..100 {
+                crate::tracing_bridge::span_with_three_fields();
+            }
+        });
+        assert_eq!(layer.taken_back(), 100);
     }
 }
