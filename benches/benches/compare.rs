@@ -10,10 +10,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use spanlite_benches::jaeger_encode::jaeger_encode_512;
 use spanlite_benches::spanlite_peer::{self, Sampling};
 use spanlite_benches::{fastrace_peer, floor, otel_peer, propagation, sampling, tracing_bridge};
+use tracing::Dispatch;
 
 fn span_root_3_attrs(c: &mut Criterion) {
     let mut group = c.benchmark_group("span_root_3_attrs");
@@ -219,18 +221,18 @@ criterion_group! {
 fn tracing_bridge_span(c: &mut Criterion) {
     let mut group = c.benchmark_group("tracing_bridge_span");
     let (dispatch, _provider) = tracing_bridge::spanlite_dispatch();
-    tracing::dispatcher::with_default(&dispatch, || {
-        group.bench_function("spanlite", |b| {
-            b.iter(tracing_bridge::span_with_three_fields)
-        });
-    });
+    bench_traced(&mut group, "spanlite", &dispatch);
     let (dispatch, _otel_provider) = tracing_bridge::otel_dispatch();
-    tracing::dispatcher::with_default(&dispatch, || {
-        group.bench_function("tracing_opentelemetry", |b| {
-            b.iter(tracing_bridge::span_with_three_fields)
-        });
-    });
+    bench_traced(&mut group, "tracing_opentelemetry", &dispatch);
     group.finish();
+}
+
+/// Benchmarks `tracing_bridge_span`'s unit of work as `id`, under
+/// `dispatch`.
+fn bench_traced(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, dispatch: &Dispatch) {
+    tracing::dispatcher::with_default(dispatch, || {
+        group.bench_function(id, |b| b.iter(tracing_bridge::span_with_three_fields));
+    });
 }
 
 criterion_group! {
@@ -262,17 +264,9 @@ fn floor(c: &mut Criterion) {
     group.bench_function("spanlite_no_export", |b| {
         b.iter(|| spanlite_peer::root_span(&tracer))
     });
-    tracing::dispatcher::with_default(&floor::registry_dispatch(), || {
-        group.bench_function("tracing_registry", |b| {
-            b.iter(tracing_bridge::span_with_three_fields)
-        });
-    });
+    bench_traced(&mut group, "tracing_registry", &floor::registry_dispatch());
     let (dispatch, _) = floor::layer_protocol_dispatch();
-    tracing::dispatcher::with_default(&dispatch, || {
-        group.bench_function("tracing_layer_protocol", |b| {
-            b.iter(tracing_bridge::span_with_three_fields)
-        });
-    });
+    bench_traced(&mut group, "tracing_layer_protocol", &dispatch);
     group.finish();
 }
 

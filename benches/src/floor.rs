@@ -29,8 +29,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use spanlite::{PipelineError, SpanData, SpanProcessor, TracerProvider};
-use tracing::Dispatch;
 use tracing::span::{Attributes, Id};
+use tracing::Dispatch;
 use tracing::Subscriber;
 use tracing_subscriber::layer::Context as LayerContext;
 use tracing_subscriber::prelude::*;
@@ -176,7 +176,8 @@ impl SpanProcessor for NoExport {
     fn on_end(&self, _span: &SpanData) {
         // One producing thread in the benchmark: a plain store, no locked
         // read-modify-write, so the floor is not raised by the counting.
-        self.0.store(self.0.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        self.0
+            .store(self.0.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
     }
 
     fn force_flush(&self, _timeout: Duration) -> Result<(), PipelineError> {
@@ -232,7 +233,8 @@ where
         if let Some(kept) = kept {
             if kept.0[7] == id.into_u64() {
                 // As in `NoExport`: one thread, a plain store.
-                self.0.store(self.0.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                self.0
+                    .store(self.0.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             }
         }
     }

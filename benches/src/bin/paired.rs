@@ -12,6 +12,8 @@
 //!
 //! Prints, per pair, each side's median time per operation, the median
 //! ratio over the rounds with its quartiles, and the target it is judged by.
+//! Two `floor/` pairs put the part of the work no design of ours can shed
+//! (`benches/src/floor.rs`) beside the same peer and target.
 //! For operations of a few nanoseconds (the sampler decision) the ratio
 //! also depends on how the harness's loop is compiled around them: this
 //! binary and criterion give different times there, for both sides.
@@ -21,7 +23,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use spanlite_benches::spanlite_peer::{self, Sampling};
-use spanlite_benches::{otel_peer, propagation, sampling, tracing_bridge};
+use spanlite_benches::{floor, otel_peer, propagation, sampling, tracing_bridge};
 
 /// How long one side's batch runs in a round, about.
 const BATCH_TIME: Duration = Duration::from_millis(2);
@@ -173,6 +175,9 @@ fn main() -> ExitCode {
     let otel_cx = propagation::otel_context();
     let (bridge, _bridge_provider) = tracing_bridge::spanlite_dispatch();
     let (otel_bridge, _otel_bridge_provider) = tracing_bridge::otel_dispatch();
+    let (no_export, _) = floor::no_export_provider();
+    let no_export_tracer = no_export.tracer("bench");
+    let (layer_protocol, _) = floor::layer_protocol_dispatch();
 
     let mut pairs = [
         Pair {
@@ -231,6 +236,20 @@ fn main() -> ExitCode {
             name: "tracing_bridge_span",
             target: 0.2,
             spanlite: traced(&bridge, tracing_bridge::span_with_three_fields),
+            peer: traced(&otel_bridge, tracing_bridge::span_with_three_fields),
+        },
+        // The floors against the same peers and targets: whether the part
+        // of the work that a design cannot shed would already miss.
+        Pair {
+            name: "floor/spanlite_no_export",
+            target: 0.1,
+            spanlite: timed(|| spanlite_peer::root_span(&no_export_tracer)),
+            peer: timed(|| otel_peer::root_span(&otel_on_tracer)),
+        },
+        Pair {
+            name: "floor/tracing_layer_protocol",
+            target: 0.2,
+            spanlite: traced(&layer_protocol, tracing_bridge::span_with_three_fields),
             peer: traced(&otel_bridge, tracing_bridge::span_with_three_fields),
         },
     ];
