@@ -1,7 +1,7 @@
 //! The immutable execution-scoped context and the thread's current one.
 
 use std::any::{Any, TypeId};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -46,7 +46,16 @@ type Entries = Vec<(TypeId, Arc<dyn Any + Send + Sync>)>;
 
 thread_local! {
     static CURRENT: RefCell<Context> = const { RefCell::new(Context::new()) };
+    /// Set while another tracing library's span is current on this thread
+    /// and was made current after `CURRENT`'s context: how to find that
+    /// span's context (see [`Context::set_foreign_current`]).
+    static FOREIGN: Cell<Option<ForeignCurrent>> = const { Cell::new(None) };
 }
+
+/// Finds the context of the span another tracing library (a bridge's
+/// source, like `tracing`) holds current on this thread, or `None` when it
+/// has none that it bridges. See [`Context::set_foreign_current`].
+pub type ForeignCurrent = fn() -> Option<Context>;
 
 impl Context {
     /// The empty context.
@@ -67,6 +76,11 @@ impl Context {
     /// teardown, or from inside another `map_current`'s attach, `f` sees an
     /// empty context.
     pub fn map_current<T>(f: impl FnOnce(&Context) -> T) -> T {
+        if let Some(foreign) = FOREIGN.try_with(Cell::get).ok().flatten() {
+            if let Some(cx) = foreign() {
+                return f(&cx);
+            }
+        }
         let mut f = Some(f);
         let mut run = |cx: &Context| f.take().map(|f| f(cx));
         let out = CURRENT
@@ -168,9 +182,37 @@ impl Context {
             .and_then(|(_, value)| value.downcast_ref())
     }
 
+    /// Makes another tracing library's current span the current context on
+    /// this thread, from now until the previous setting (returned) is put
+    /// back: [`current`](Self::current) then asks `foreign` for the context
+    /// (falling back to the attached one when it answers `None`), and a
+    /// context [attached](Self::attach) later is current until its guard
+    /// drops. For bridges: entering a span of the other library costs this
+    /// call, and the context is looked up only when asked for. `foreign`
+    /// must not itself ask for the current context.
+    ///
+    /// ```
+    /// use spanlite_api::{Context, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+    /// fn bridged() -> Option<Context> {
+    ///     let span = SpanContext::new(TraceId::from_int(1), SpanId::from_int(2),
+    ///         TraceFlags::SAMPLED, false, TraceState::NONE);
+    ///     Some(Context::new().with_span_context(span))
+    /// }
+    /// let previous = Context::set_foreign_current(Some(bridged));
+    /// assert_eq!(Context::current().span().span_context().span_id(), SpanId::from_int(2));
+    /// Context::set_foreign_current(previous);
+    /// assert!(!Context::current().has_span());
+    /// ```
+    pub fn set_foreign_current(foreign: Option<ForeignCurrent>) -> Option<ForeignCurrent> {
+        FOREIGN.try_with(|f| f.replace(foreign)).ok().flatten()
+    }
+
     /// Makes this context current on this thread until the guard drops,
     /// when the previous one is restored.
     pub fn attach(self) -> ContextGuard {
+        // Attached later than a foreign span was made current: this
+        // context is the current one until the guard drops.
+        let foreign = Context::set_foreign_current(None);
         let previous = CURRENT
             .try_with(|current| {
                 current
@@ -182,6 +224,7 @@ impl Context {
             .flatten();
         ContextGuard {
             previous,
+            foreign,
             _not_send: PhantomData,
         }
     }
@@ -218,11 +261,16 @@ impl fmt::Debug for Context {
 #[must_use = "the context stops being current when the guard drops"]
 pub struct ContextGuard {
     previous: Option<Context>,
+    /// The foreign current span's source that the attach displaced.
+    foreign: Option<ForeignCurrent>,
     _not_send: PhantomData<*const ()>,
 }
 
 impl Drop for ContextGuard {
     fn drop(&mut self) {
+        if self.foreign.is_some() {
+            Context::set_foreign_current(self.foreign);
+        }
         if let Some(previous) = self.previous.take() {
             // During thread teardown the slot may be gone; nothing to restore.
             let _ = CURRENT.try_with(|current| {

@@ -113,3 +113,64 @@ fn a_future_with_a_context_sees_it_on_every_poll_and_leaves_the_thread_clean() {
     assert_eq!(result, SpanId::from_int(9));
     assert!(!Context::current().has_span());
 }
+
+/// A foreign tracing library's current span, as a bridge would report it.
+fn foreign_span() -> Option<Context> {
+    Some(Context::new().with_span_context(span_context(40)))
+}
+
+/// A foreign library with no span it bridges.
+fn no_foreign_span() -> Option<Context> {
+    None
+}
+
+fn current_span_id() -> SpanId {
+    Context::current().span().span_context().span_id()
+}
+
+#[test]
+fn a_foreign_current_span_is_current_until_a_later_attach_and_again_after_it() {
+    let outer = Context::new().with_span_context(span_context(1)).attach();
+    let previous = Context::set_foreign_current(Some(foreign_span));
+    assert!(previous.is_none());
+    assert_eq!(current_span_id(), SpanId::from_int(40));
+    {
+        let _inner = Context::new().with_span_context(span_context(2)).attach();
+        assert_eq!(
+            current_span_id(),
+            SpanId::from_int(2),
+            "attached later: wins"
+        );
+    }
+    assert_eq!(
+        current_span_id(),
+        SpanId::from_int(40),
+        "the foreign span again"
+    );
+    let mine = Context::set_foreign_current(previous);
+    assert!(mine.is_some());
+    assert_eq!(
+        current_span_id(),
+        SpanId::from_int(1),
+        "the attached one again"
+    );
+    drop(outer);
+    assert!(!Context::current().has_span());
+}
+
+#[test]
+fn a_foreign_source_without_a_span_falls_back_to_the_attached_context() {
+    let _outer = Context::new().with_span_context(span_context(3)).attach();
+    let previous = Context::set_foreign_current(Some(no_foreign_span));
+    assert_eq!(current_span_id(), SpanId::from_int(3));
+    Context::set_foreign_current(previous);
+}
+
+#[test]
+fn a_foreign_current_span_is_current_only_on_its_own_thread() {
+    let previous = Context::set_foreign_current(Some(foreign_span));
+    let elsewhere = std::thread::spawn(current_span_id).join().unwrap();
+    assert_eq!(elsewhere, SpanId::INVALID);
+    assert_eq!(current_span_id(), SpanId::from_int(40));
+    Context::set_foreign_current(previous);
+}

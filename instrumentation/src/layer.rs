@@ -3,8 +3,13 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
-use spanlite::{Context, ContextGuard, KeyValue, StartFields, Status, StringValue, Tracer};
+use spanlite::{
+    Context, ForeignCurrent, KeyValue, Span, SpanRef, StartFields, Status, StringValue, Tracer,
+};
+use tracing_core::dispatcher::{Dispatch, WeakDispatch};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context as LayerContext;
@@ -24,10 +29,27 @@ use crate::fields::Recorded;
 ///   set the status to Error;
 /// - while a `tracing` span is entered (also across `.await` with
 ///   `Instrument`), its spanlite context is current, so
-///   `spanlite::Context::current()` and `log_correlation()` see it.
+///   `spanlite::Context::current()` and `log_correlation()` see it (also
+///   from inside another layer's callbacks, as a log layer calls them),
+///   and spanlite code can record on the span through it. A context
+///   attached inside the span is current until its guard drops.
+///
+/// Entering a span costs no context: the span's context is looked up in
+/// the registry when code first asks for it during the enter (see
+/// [`Context::set_foreign_current`]). Do not ask for it while holding the
+/// current span's extensions mutably (`extensions_mut()` in a layer of
+/// your own): the lookup reads them.
 pub struct SpanliteLayer {
     tracer: Tracer,
+    /// Unique per layer, so a thread finds the dispatcher of the layer that
+    /// entered a span.
+    id: u64,
+    /// The dispatcher this layer is part of, once registered.
+    dispatch: OnceLock<WeakDispatch>,
 }
+
+/// The next [`SpanliteLayer::id`].
+static NEXT_LAYER: AtomicU64 = AtomicU64::new(1);
 
 impl fmt::Debug for SpanliteLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -40,7 +62,11 @@ impl fmt::Debug for SpanliteLayer {
 impl SpanliteLayer {
     /// A layer recording through `tracer`.
     pub fn new(tracer: Tracer) -> SpanliteLayer {
-        SpanliteLayer { tracer }
+        SpanliteLayer {
+            tracer,
+            id: NEXT_LAYER.fetch_add(1, Ordering::Relaxed),
+            dispatch: OnceLock::new(),
+        }
     }
 }
 
@@ -54,53 +80,207 @@ impl Extend<KeyValue> for Fields<'_, '_> {
     }
 }
 
-/// What a `tracing` span keeps in its extensions: the spanlite context
-/// holding the recording span.
-struct Bridged {
-    cx: Context,
+/// What a `tracing` span keeps in its extensions. The lock is taken only
+/// by code reading the extension (a child's start, [`Context::current`]
+/// inside the span); the layer's own callbacks hold the extensions
+/// exclusively and reach the span without it.
+struct Bridged(Mutex<Form>);
+
+enum Form {
+    /// The span, owned here until code asks for its context, and the
+    /// context it started in (for its children's values).
+    Owned { span: Span, parent: Context },
+    /// The span shared through a context, once code asked for one.
+    Shared(Context),
 }
 
-/// What a thread keeps between the callbacks of its `tracing` spans.
+impl Bridged {
+    fn form(&mut self) -> &mut Form {
+        self.0.get_mut().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn locked(&self) -> MutexGuard<'_, Form> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The context a child of this span starts in.
+    fn child_parent(&self) -> Context {
+        match &*self.locked() {
+            Form::Owned { span, parent } => parent.with_span_context(span.span_context().clone()),
+            Form::Shared(cx) => cx.clone(),
+        }
+    }
+
+    /// The span's context, through which code can record on it: the span
+    /// is shared from the first call on.
+    fn context(&self) -> Context {
+        let mut form = self.locked();
+        let cx = match std::mem::replace(&mut *form, Form::Shared(Context::new())) {
+            Form::Owned { span, parent } => span.into_context(&parent),
+            Form::Shared(cx) => cx,
+        };
+        *form = Form::Shared(cx.clone());
+        cx
+    }
+
+    /// Records on the span, in whichever form it is.
+    fn record(&mut self, record: impl FnOnce(&mut dyn Target)) {
+        match self.form() {
+            Form::Owned { span, .. } => record(span),
+            Form::Shared(cx) => record(&mut cx.span()),
+        }
+    }
+
+    /// Ends the span, leaving an empty context in its place for the
+    /// registry to drop with the extensions.
+    fn end(&mut self) {
+        match self.form() {
+            Form::Owned { span, .. } => span.end(),
+            Form::Shared(cx) => std::mem::take(cx).end_span(),
+        }
+    }
+}
+
+/// What the layer records on a span, owned or shared.
+trait Target {
+    fn set_attribute(&mut self, attribute: KeyValue);
+    fn update_name(&mut self, name: StringValue);
+    fn set_status(&mut self, status: Status);
+    fn add_event(&mut self, name: StringValue, attributes: Vec<KeyValue>);
+}
+
+impl Target for Span {
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        Span::set_attribute(self, attribute);
+    }
+    fn update_name(&mut self, name: StringValue) {
+        Span::update_name(self, name);
+    }
+    fn set_status(&mut self, status: Status) {
+        Span::set_status(self, status);
+    }
+    fn add_event(&mut self, name: StringValue, attributes: Vec<KeyValue>) {
+        Span::add_event(self, name, attributes);
+    }
+}
+
+impl Target for SpanRef<'_> {
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        SpanRef::set_attribute(self, attribute);
+    }
+    fn update_name(&mut self, name: StringValue) {
+        SpanRef::update_name(self, name);
+    }
+    fn set_status(&mut self, status: Status) {
+        SpanRef::set_status(self, status);
+    }
+    fn add_event(&mut self, name: StringValue, attributes: Vec<KeyValue>) {
+        SpanRef::add_event(self, name, attributes);
+    }
+}
+
+/// A `tracing` span entered on this thread.
+struct Entered {
+    id: Id,
+    /// The [`SpanliteLayer::id`] of the layer that bridged it (a dispatcher
+    /// may be set inside another).
+    layer: u64,
+    /// What was the foreign current span before this enter.
+    previous: Option<ForeignCurrent>,
+    /// The span's context, once code asked for it during this enter.
+    context: Option<Context>,
+}
+
+/// What a thread keeps of the spans entered on it.
 struct Local {
-    /// The context of the span this thread started last, for the enter that
-    /// usually follows at once: taken by it without a registry lookup.
-    started: Option<(Id, Context)>,
-    /// The contexts attached by `on_enter`, innermost last.
-    entered: Vec<(Id, ContextGuard)>,
+    /// Innermost last.
+    entered: Vec<Entered>,
+    /// The dispatcher of each layer that entered spans on this thread, by
+    /// layer id: held weakly, to look a span up when its context is asked
+    /// for, even from inside another layer's callback (where `tracing`
+    /// shows no current dispatcher).
+    dispatchers: Vec<(u64, WeakDispatch)>,
 }
 
 thread_local! {
     static LOCAL: RefCell<Local> = const {
         RefCell::new(Local {
-            started: None,
             entered: Vec::new(),
+            dispatchers: Vec::new(),
         })
     };
 }
 
-/// Keeps `cx` as the context of the span `id` this thread just started
-/// (cloned in place: a context is too large to pass around by value).
-fn remember_started(id: &Id, cx: &Context) {
-    let _ = LOCAL.try_with(|local| {
-        if let Ok(mut local) = local.try_borrow_mut() {
-            local.started = Some((id.clone(), cx.clone()));
+impl Local {
+    /// Keeps `layer`'s dispatcher, unless already kept; forgets the
+    /// dispatchers that are gone.
+    #[inline]
+    fn know(&mut self, layer: &SpanliteLayer) {
+        if self.dispatchers.last().map(|(id, _)| *id) != Some(layer.id) {
+            self.know_more(layer);
         }
-    });
+    }
+
+    #[cold]
+    fn know_more(&mut self, layer: &SpanliteLayer) {
+        if self.dispatchers.iter().any(|(id, _)| *id == layer.id) {
+            return;
+        }
+        let Some(dispatch) = layer.dispatch.get() else {
+            return;
+        };
+        self.dispatchers.retain(|(_, d)| d.upgrade().is_some());
+        self.dispatchers.push((layer.id, dispatch.clone()));
+    }
 }
 
-impl Local {
-    /// The context kept by [`remember_started`] when it is span `id`'s.
-    ///
-    /// `tracing` reuses a closed span's id, and the span may have closed on
-    /// another thread, so the id alone does not prove the context is still
-    /// that span's: a span closes only after its spanlite span ends, so a
-    /// context whose span still records belongs to a span that is still
-    /// open, and the open span with this id is this one.
-    fn take_started(&mut self, id: &Id) -> Option<Context> {
-        self.started
-            .take_if(|(started_id, cx)| started_id == id && cx.span().is_recording())
-            .map(|(_, cx)| cx)
+/// The context of the innermost `tracing` span entered on this thread, for
+/// [`Context::current`] (set as the foreign current span on enter): looked
+/// up only when code asks, so entering a span costs no context.
+fn entered_context<S>() -> Option<Context>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    /// What the thread knows of its innermost entered span.
+    enum Found {
+        /// Its context, asked for earlier in this enter.
+        Context(Context),
+        /// Where to look it up.
+        Span(Id, Dispatch),
     }
+    let found = LOCAL
+        .try_with(|local| {
+            let local = local.try_borrow().ok()?;
+            let innermost = local.entered.last()?;
+            if let Some(cx) = &innermost.context {
+                return Some(Found::Context(cx.clone()));
+            }
+            let (_, dispatch) = local
+                .dispatchers
+                .iter()
+                .find(|(layer, _)| *layer == innermost.layer)?;
+            Some(Found::Span(innermost.id.clone(), dispatch.upgrade()?))
+        })
+        .ok()
+        .flatten()?;
+    let (id, dispatch) = match found {
+        Found::Context(cx) => return Some(cx),
+        Found::Span(id, dispatch) => (id, dispatch),
+    };
+    let cx = {
+        let span = dispatch.downcast_ref::<S>()?.span(&id)?;
+        let extensions = span.extensions();
+        extensions.get::<Bridged>()?.context()
+    };
+    // Kept for the rest of this enter: asking again costs a clone.
+    let _ = LOCAL.try_with(|local| {
+        if let Ok(mut local) = local.try_borrow_mut() {
+            if let Some(innermost) = local.entered.last_mut().filter(|e| e.id == id) {
+                innermost.context = Some(cx.clone());
+            }
+        }
+    });
+    Some(cx)
 }
 
 impl<S> Layer<S> for SpanliteLayer
@@ -113,7 +293,12 @@ where
         };
         let parent_cx = span
             .parent()
-            .and_then(|parent| parent.extensions().get::<Bridged>().map(|b| b.cx.clone()))
+            .and_then(|parent| {
+                parent
+                    .extensions()
+                    .get::<Bridged>()
+                    .map(Bridged::child_parent)
+            })
             .unwrap_or_else(Context::current);
         // The fields go straight into the starting span (or to the sampler
         // first, when it reads them); the callsite's name is static:
@@ -136,31 +321,34 @@ where
         if let Some(status) = status {
             started.set_status(status);
         }
-        let cx = started.into_context(&parent_cx);
-        remember_started(id, &cx);
-        span.extensions_mut().insert(Bridged { cx });
+        span.extensions_mut()
+            .insert(Bridged(Mutex::new(Form::Owned {
+                span: started,
+                parent: parent_cx,
+            })));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: LayerContext<'_, S>) {
         let Some(span) = ctx.span(id) else {
             return;
         };
-        let extensions = span.extensions();
-        let Some(bridged) = extensions.get::<Bridged>() else {
+        let mut extensions = span.extensions_mut();
+        let Some(bridged) = extensions.get_mut::<Bridged>() else {
             return;
         };
         let mut recorded: Recorded = Recorded::default();
         values.record(&mut recorded);
-        let target = bridged.cx.span();
-        for kv in recorded.attributes {
-            target.set_attribute(kv);
-        }
-        if let Some(name) = recorded.name {
-            target.update_name(name);
-        }
-        if let Some(status) = recorded.status {
-            target.set_status(status);
-        }
+        bridged.record(|target| {
+            for kv in recorded.attributes {
+                target.set_attribute(kv);
+            }
+            if let Some(name) = recorded.name {
+                target.update_name(name.into());
+            }
+            if let Some(status) = recorded.status {
+                target.set_status(status);
+            }
+        });
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
@@ -180,7 +368,7 @@ where
         };
         let mut attributes = recorded.attributes;
         attributes.push(KeyValue::new("level", metadata.level().as_str()));
-        let record = move |target: spanlite::SpanRef<'_>| {
+        let record = move |target: &mut dyn Target| {
             if let Some(status) = status {
                 target.set_status(status);
             }
@@ -188,33 +376,32 @@ where
         };
         match ctx.event_span(event) {
             Some(span) => {
-                if let Some(bridged) = span.extensions().get::<Bridged>() {
-                    record(bridged.cx.span());
+                if let Some(bridged) = span.extensions_mut().get_mut::<Bridged>() {
+                    bridged.record(record);
                 }
             }
             // Outside any `tracing` span: the spanlite span current here.
-            None => Context::map_current(|cx| record(cx.span())),
+            None => Context::map_current(|cx| record(&mut cx.span())),
         }
     }
 
-    fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
+    fn on_register_dispatch(&self, dispatch: &Dispatch) {
+        let _ = self.dispatch.set(dispatch.downgrade());
+    }
+
+    fn on_enter(&self, id: &Id, _ctx: LayerContext<'_, S>) {
         let _ = LOCAL.try_with(|local| {
             let Ok(mut local) = local.try_borrow_mut() else {
                 return;
             };
-            let cx = match local.take_started(id) {
-                Some(cx) => cx,
-                None => {
-                    let Some(span) = ctx.span(id) else {
-                        return;
-                    };
-                    let Some(cx) = span.extensions().get::<Bridged>().map(|b| b.cx.clone()) else {
-                        return;
-                    };
-                    cx
-                }
-            };
-            local.entered.push((id.clone(), cx.attach()));
+            local.know(self);
+            let previous = Context::set_foreign_current(Some(entered_context::<S>));
+            local.entered.push(Entered {
+                id: id.clone(),
+                layer: self.id,
+                previous,
+                context: None,
+            });
         });
     }
 
@@ -224,12 +411,12 @@ where
                 return;
             };
             let entered = &mut local.entered;
-            if let Some(at) = entered.iter().rposition(|(entered_id, _)| entered_id == id) {
-                // Guards restore in reverse order of attach: drop the ones
-                // above this span first.
-                while entered.len() > at {
-                    entered.pop();
-                }
+            if let Some(at) = entered.iter().rposition(|e| e.id == *id) {
+                // Spans entered after this one and not exited yet leave
+                // with it.
+                let previous = entered[at].previous;
+                entered.truncate(at);
+                Context::set_foreign_current(previous);
             }
         });
     }
@@ -238,9 +425,9 @@ where
         let Some(span) = ctx.span(&id) else {
             return;
         };
-        let bridged = span.extensions_mut().remove::<Bridged>();
-        if let Some(bridged) = bridged {
-            bridged.cx.end_span();
+        let mut extensions = span.extensions_mut();
+        if let Some(bridged) = extensions.get_mut::<Bridged>() {
+            bridged.end();
         }
     }
 }

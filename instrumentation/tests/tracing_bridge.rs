@@ -339,3 +339,152 @@ fn a_sampler_that_reads_attributes_sees_the_fields_and_the_otel_overrides() {
     assert_eq!(spans[0].kind(), SpanKind::Server);
     assert_eq!(attribute(&spans[0], "tenant"), Some(&Value::from("a")));
 }
+
+/// A layer that, like a structured-log layer, asks for the log correlation
+/// ids of every event from inside its callback (where `tracing` shows no
+/// current dispatcher).
+struct Correlating(std::sync::Arc<std::sync::Mutex<Vec<Option<spanlite::SpanId>>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Correlating {
+    fn on_event(
+        &self,
+        _event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let ids = log_correlation().map(|ids| ids.span_id());
+        self.0.lock().unwrap().push(ids);
+    }
+}
+
+#[test]
+fn a_log_layer_sees_the_entered_span_from_inside_its_event_callback() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let exporter = InMemoryExporter::new();
+    let provider = TracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let subscriber = tracing_subscriber::registry()
+        .with(SpanliteLayer::new(provider.tracer("bridge")))
+        .with(Correlating(seen.clone()));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!("outside");
+        let _outer = tracing::info_span!("outer").entered();
+        tracing::info!("in outer");
+        let _inner = tracing::info_span!("inner").entered();
+        tracing::info!("in inner");
+    });
+    let spans = exporter.finished_spans();
+    let id = |name| Some(named(&spans, name).span_context().span_id());
+    assert_eq!(*seen.lock().unwrap(), vec![None, id("outer"), id("inner")]);
+}
+
+#[test]
+fn a_context_attached_inside_a_tracing_span_is_current_until_its_guard_drops() {
+    let mut inside = Vec::new();
+    let spans = run(|tracer| {
+        let _s = tracing::info_span!("tracing span").entered();
+        inside.push(("tracing span", current_span_id()));
+        {
+            let _g = tracer
+                .start("attached")
+                .into_context(&Context::current())
+                .attach();
+            inside.push(("attached", current_span_id()));
+        }
+        inside.push(("tracing span", current_span_id()));
+    });
+    assert_eq!(inside.len(), 3);
+    for (name, seen) in inside {
+        assert_eq!(seen, named(&spans, name).span_context().span_id(), "{name}");
+    }
+    assert_eq!(
+        named(&spans, "attached").parent_span_id(),
+        named(&spans, "tracing span").span_context().span_id()
+    );
+}
+
+#[test]
+fn a_tracing_span_entered_inside_an_attached_context_is_current_while_entered() {
+    let mut inside = Vec::new();
+    let spans = run(|tracer| {
+        let _g = tracer
+            .start("attached")
+            .into_context(&Context::new())
+            .attach();
+        {
+            let _s = tracing::info_span!("tracing span").entered();
+            inside.push(("tracing span", current_span_id()));
+        }
+        inside.push(("attached", current_span_id()));
+    });
+    for (name, seen) in inside {
+        assert_eq!(seen, named(&spans, name).span_context().span_id(), "{name}");
+    }
+}
+
+#[test]
+fn events_and_fields_land_on_the_span_before_and_after_code_asks_for_its_context() {
+    let spans = run(|_| {
+        let span = tracing::info_span!(
+            "request",
+            before = tracing::field::Empty,
+            after = tracing::field::Empty
+        );
+        let _s = span.enter();
+        tracing::info!("first");
+        span.record("before", 1);
+        // From here the span is shared through its context.
+        Context::current()
+            .span()
+            .set_attribute(spanlite::KeyValue::new("through context", true));
+        tracing::info!("second");
+        span.record("after", 2);
+    });
+    let request = named(&spans, "request");
+    let events: Vec<_> = request
+        .events()
+        .iter()
+        .map(|e| e.name().to_owned())
+        .collect();
+    assert_eq!(events, ["first", "second"]);
+    assert_eq!(attribute(request, "before"), Some(&Value::I64(1)));
+    assert_eq!(attribute(request, "after"), Some(&Value::I64(2)));
+    assert_eq!(
+        attribute(request, "through context"),
+        Some(&Value::Bool(true))
+    );
+}
+
+#[test]
+fn a_span_entered_under_another_dispatcher_set_inside_is_still_current() {
+    let mut seen = None;
+    let spans = run(|_| {
+        let _s = tracing::info_span!("outer dispatcher").entered();
+        let other = tracing::Dispatch::new(tracing_subscriber::registry());
+        tracing::dispatcher::with_default(&other, || seen = Some(current_span_id()));
+    });
+    assert_eq!(
+        seen,
+        Some(named(&spans, "outer dispatcher").span_context().span_id())
+    );
+}
+
+#[test]
+fn asking_again_during_one_enter_gives_the_same_span_and_inner_spans_their_own() {
+    let mut inside = Vec::new();
+    let spans = run(|_| {
+        let _a = tracing::info_span!("a").entered();
+        inside.push(("a", current_span_id()));
+        inside.push(("a", current_span_id()));
+        {
+            let _b = tracing::info_span!("b").entered();
+            inside.push(("b", current_span_id()));
+            inside.push(("b", current_span_id()));
+        }
+        inside.push(("a", current_span_id()));
+    });
+    assert_eq!(inside.len(), 5);
+    for (name, seen) in inside {
+        assert_eq!(seen, named(&spans, name).span_context().span_id(), "{name}");
+    }
+}
