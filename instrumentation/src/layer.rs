@@ -149,35 +149,29 @@ trait Target {
     fn add_event(&mut self, name: StringValue, attributes: Vec<KeyValue>);
 }
 
-impl Target for Span {
-    fn set_attribute(&mut self, attribute: KeyValue) {
-        Span::set_attribute(self, attribute);
-    }
-    fn update_name(&mut self, name: StringValue) {
-        Span::update_name(self, name);
-    }
-    fn set_status(&mut self, status: Status) {
-        Span::set_status(self, status);
-    }
-    fn add_event(&mut self, name: StringValue, attributes: Vec<KeyValue>) {
-        Span::add_event(self, name, attributes);
-    }
+/// Implements [`Target`] for a span type by its own methods of the same
+/// names.
+macro_rules! target_by_own_methods {
+    ($span:ty) => {
+        impl Target for $span {
+            fn set_attribute(&mut self, attribute: KeyValue) {
+                <$span>::set_attribute(self, attribute);
+            }
+            fn update_name(&mut self, name: StringValue) {
+                <$span>::update_name(self, name);
+            }
+            fn set_status(&mut self, status: Status) {
+                <$span>::set_status(self, status);
+            }
+            fn add_event(&mut self, name: StringValue, attributes: Vec<KeyValue>) {
+                <$span>::add_event(self, name, attributes);
+            }
+        }
+    };
 }
 
-impl Target for SpanRef<'_> {
-    fn set_attribute(&mut self, attribute: KeyValue) {
-        SpanRef::set_attribute(self, attribute);
-    }
-    fn update_name(&mut self, name: StringValue) {
-        SpanRef::update_name(self, name);
-    }
-    fn set_status(&mut self, status: Status) {
-        SpanRef::set_status(self, status);
-    }
-    fn add_event(&mut self, name: StringValue, attributes: Vec<KeyValue>) {
-        SpanRef::add_event(self, name, attributes);
-    }
-}
+target_by_own_methods!(Span);
+target_by_own_methods!(SpanRef<'_>);
 
 /// A `tracing` span entered on this thread.
 struct Entered {

@@ -193,6 +193,13 @@ fn spans_follow_futures_across_await() {
     );
 }
 
+/// Asserts that each span id seen is that of the span named beside it.
+fn assert_seen(spans: &[SpanData], seen: Vec<(&str, spanlite::SpanId)>) {
+    for (name, id) in seen {
+        assert_eq!(id, named(spans, name).span_context().span_id(), "{name}");
+    }
+}
+
 /// The span current inside `f`, as the spanlite context sees it.
 fn current_span_id() -> spanlite::SpanId {
     Context::current().span().span_context().span_id()
@@ -209,9 +216,7 @@ fn entering_a_span_other_than_the_last_started_makes_that_span_current() {
         // Again, now that neither is the thread's last started span.
         first.in_scope(|| inside.push(("first", current_span_id())));
     });
-    for (name, seen) in inside {
-        assert_eq!(seen, named(&spans, name).span_context().span_id(), "{name}");
-    }
+    assert_seen(&spans, inside);
 }
 
 #[test]
@@ -394,9 +399,7 @@ fn a_context_attached_inside_a_tracing_span_is_current_until_its_guard_drops() {
         inside.push(("tracing span", current_span_id()));
     });
     assert_eq!(inside.len(), 3);
-    for (name, seen) in inside {
-        assert_eq!(seen, named(&spans, name).span_context().span_id(), "{name}");
-    }
+    assert_seen(&spans, inside);
     assert_eq!(
         named(&spans, "attached").parent_span_id(),
         named(&spans, "tracing span").span_context().span_id()
@@ -417,9 +420,7 @@ fn a_tracing_span_entered_inside_an_attached_context_is_current_while_entered() 
         }
         inside.push(("attached", current_span_id()));
     });
-    for (name, seen) in inside {
-        assert_eq!(seen, named(&spans, name).span_context().span_id(), "{name}");
-    }
+    assert_seen(&spans, inside);
 }
 
 #[test]
@@ -484,7 +485,5 @@ fn asking_again_during_one_enter_gives_the_same_span_and_inner_spans_their_own()
         inside.push(("a", current_span_id()));
     });
     assert_eq!(inside.len(), 5);
-    for (name, seen) in inside {
-        assert_eq!(seen, named(&spans, name).span_context().span_id(), "{name}");
-    }
+    assert_seen(&spans, inside);
 }
