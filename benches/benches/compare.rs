@@ -257,7 +257,7 @@ fn floor(c: &mut Criterion) {
     group.bench_function("std_instant_now_x2", |b| {
         b.iter(|| (Instant::now(), Instant::now()))
     });
-    let mut minimal = spanlite_benches::floor::MinimalTracer::new();
+    let mut minimal = floor::MinimalTracer::new();
     group.bench_function("minimal_span", |b| b.iter(|| minimal.root_span()));
     let (provider, _) = floor::no_export_provider();
     let tracer = provider.tracer("bench");
