@@ -182,6 +182,25 @@ impl Context {
             .and_then(|(_, value)| value.downcast_ref())
     }
 
+    /// This context's values (everything but its span), to keep apart from
+    /// a span and join again with [`Context::from`]: a bridge that owns a
+    /// span keeps the values its children inherit this way, in 8 bytes.
+    ///
+    /// ```
+    /// use spanlite_api::{Context, ContextValues, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+    /// let span = SpanContext::new(TraceId::from_int(1), SpanId::from_int(2),
+    ///     TraceFlags::SAMPLED, false, TraceState::NONE);
+    /// let cx = Context::new().with_value(7u32).with_span_context(span);
+    /// let values: ContextValues = cx.values();
+    /// let again = Context::from(values);
+    /// assert_eq!(again.get::<u32>(), Some(&7));
+    /// assert!(!again.has_span());
+    /// ```
+    #[inline]
+    pub fn values(&self) -> ContextValues {
+        ContextValues(self.entries.clone())
+    }
+
     /// Makes another tracing library's current span the current context on
     /// this thread, from now until the previous setting (returned) is put
     /// back: [`current`](Self::current) then asks `foreign` for the context
@@ -245,6 +264,29 @@ impl Drop for Context {
 #[inline(never)]
 fn drop_parts(span: SpanSlot, entries: Option<Arc<Entries>>) {
     drop((span, entries));
+}
+
+/// A [`Context`]'s values without its span (see [`Context::values`]).
+#[derive(Clone, Default)]
+pub struct ContextValues(Option<Arc<Entries>>);
+
+impl From<ContextValues> for Context {
+    /// A context with `values` and no span.
+    #[inline]
+    fn from(values: ContextValues) -> Context {
+        Context {
+            span: SpanSlot::Empty,
+            entries: values.0,
+        }
+    }
+}
+
+impl fmt::Debug for ContextValues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContextValues")
+            .field("entries", &self.0.as_ref().map_or(0, |e| e.len()))
+            .finish()
+    }
 }
 
 impl fmt::Debug for Context {

@@ -38,7 +38,7 @@ mod trace_state;
 mod value;
 
 pub use baggage::{Baggage, BaggageEntry};
-pub use context::{Context, ContextGuard, ForeignCurrent};
+pub use context::{Context, ContextGuard, ContextValues, ForeignCurrent};
 pub use exception::{
     exception_attributes, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE,
 };

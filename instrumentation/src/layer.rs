@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use spanlite::{
-    Context, ForeignCurrent, KeyValue, Span, SpanRef, StartFields, Status, StringValue, Tracer,
+    Context, ContextValues, ForeignCurrent, KeyValue, Span, SpanRef, StartFields, Status,
+    StringValue, Tracer,
 };
 use tracing_core::dispatcher::{Dispatch, WeakDispatch};
 use tracing_core::span::{Attributes, Id, Record};
@@ -88,8 +89,8 @@ struct Bridged(Mutex<Form>);
 
 enum Form {
     /// The span, owned here until code asks for its context, and the
-    /// context it started in (for its children's values).
-    Owned { span: Span, parent: Context },
+    /// values of the context it started in (for its children).
+    Owned { span: Span, values: ContextValues },
     /// The span shared through a context, once code asked for one.
     Shared(Context),
 }
@@ -106,7 +107,9 @@ impl Bridged {
     /// The context a child of this span starts in.
     fn child_parent(&self) -> Context {
         match &*self.locked() {
-            Form::Owned { span, parent } => parent.with_span_context(span.span_context().clone()),
+            Form::Owned { span, values } => {
+                Context::from(values.clone()).with_span_context(span.span_context().clone())
+            }
             Form::Shared(cx) => cx.clone(),
         }
     }
@@ -116,7 +119,7 @@ impl Bridged {
     fn context(&self) -> Context {
         let mut form = self.locked();
         let cx = match std::mem::replace(&mut *form, Form::Shared(Context::new())) {
-            Form::Owned { span, parent } => span.into_context(&parent),
+            Form::Owned { span, values } => span.into_context(&Context::from(values)),
             Form::Shared(cx) => cx,
         };
         *form = Form::Shared(cx.clone());
@@ -318,7 +321,7 @@ where
         span.extensions_mut()
             .insert(Bridged(Mutex::new(Form::Owned {
                 span: started,
-                parent: parent_cx,
+                values: parent_cx.values(),
             })));
     }
 

@@ -170,6 +170,29 @@ fn a_tracing_root_continues_the_current_spanlite_span() {
 }
 
 #[test]
+fn the_values_of_the_context_a_tracing_root_starts_in_reach_its_descendants() {
+    /// A value the application keeps in its context (as baggage is).
+    #[derive(Debug, PartialEq)]
+    struct Tenant(&'static str);
+    let mut seen = Vec::new();
+    run(|_| {
+        let _guard = Context::current().with_value(Tenant("acme")).attach();
+        let _root = tracing::info_span!("root").entered();
+        {
+            // The child starts while the root's span is still owned by the
+            // layer (nobody asked for its context yet).
+            let _child = tracing::info_span!("child").entered();
+            seen.push(Context::map_current(|cx| cx.get::<Tenant>().map(|t| t.0)));
+            // A grandchild of a span whose context was asked for.
+            let _grandchild = tracing::info_span!("grandchild").entered();
+            seen.push(Context::map_current(|cx| cx.get::<Tenant>().map(|t| t.0)));
+        }
+        seen.push(Context::map_current(|cx| cx.get::<Tenant>().map(|t| t.0)));
+    });
+    assert_eq!(seen, vec![Some("acme"); 3]);
+}
+
+#[test]
 fn spans_follow_futures_across_await() {
     let spans = run(|tracer| {
         let runtime = tokio::runtime::Builder::new_current_thread()
