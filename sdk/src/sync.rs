@@ -4,10 +4,12 @@
 #[cfg(spanlite_loom)]
 pub(crate) use loom::cell::UnsafeCell;
 #[cfg(spanlite_loom)]
-pub(crate) use loom::sync::atomic::AtomicUsize;
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize};
 
 #[cfg(not(spanlite_loom))]
-pub(crate) use std::sync::atomic::AtomicUsize;
+pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicUsize};
+
+pub(crate) use std::sync::atomic::Ordering;
 
 /// `std::cell::UnsafeCell` behind loom's closure-based API, so the ring
 /// reads the same under both.

@@ -142,6 +142,35 @@ fn a_full_batch_in_one_thread_triggers_an_export_before_the_schedule() {
 }
 
 #[test]
+fn no_full_batch_waits_for_the_schedule_also_as_the_export_thread_stops_pacing() {
+    // Bursts of spans at full speed make the export thread pace itself
+    // (threads filling a batch then leave it to look on its own); each
+    // pause makes it stop. Whatever the interleaving, a full batch must not
+    // be left queued for the hour-long schedule; less than a batch may.
+    let (exporter, _batches) = TestExporter::new(Mode::Accept);
+    let config = BatchConfig::default()
+        .with_scheduled_delay(Duration::from_secs(3600))
+        .with_max_queue_size(4096)
+        .with_max_export_batch_size(64);
+    let provider = provider(exporter, config);
+    for round in 0..300 {
+        end_spans(&provider, 64 * (1 + round % 8));
+        let deadline = Instant::now() + WAIT;
+        while provider.stats().queued() >= 64 {
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: a full batch waited for the schedule"
+            );
+            std::thread::yield_now();
+        }
+    }
+    provider.force_flush(WAIT).unwrap();
+    let stats = provider.stats();
+    assert_eq!(stats.ended(), 300 / 8 * 64 * 36 + 64 * (1 + 2 + 3 + 4));
+    assert_eq!((stats.exported(), stats.dropped()), (stats.ended(), 0));
+}
+
+#[test]
 fn no_export_is_larger_than_the_max_export_batch_size() {
     let (exporter, batches) = TestExporter::new(Mode::Accept);
     let config = BatchConfig::default()

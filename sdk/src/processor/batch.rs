@@ -7,6 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
+use super::pacing::Pacing;
 use super::thread_buffer::{self, Counts, ThreadBuffer};
 use super::{BatchConfig, OverflowPolicy};
 use crate::unique_record::UniqueRecord;
@@ -19,9 +20,12 @@ use crate::{
 ///
 /// Ending a span pushes it into a buffer owned by the ending thread: no
 /// lock, no shared write. The export thread drains every thread's buffer
-/// on the schedule, when a buffer holds a full batch, on `force_flush` and
-/// on `shutdown`, and calls the exporter from that one thread, so exports
-/// never overlap. When a thread's buffer is full the span is dropped and
+/// on the schedule, when a full batch is queued, on `force_flush` and on
+/// `shutdown`, and calls the exporter from that one thread, so exports
+/// never overlap. While spans arrive faster than a batch per 10 ms, the
+/// export thread looks again on its own about when the next batch will be
+/// full, so the threads ending spans do not have to wake it (a system
+/// call each time) unless their buffer is half full. When a thread's buffer is full the span is dropped and
 /// counted (or, with [`OverflowPolicy::Block`], the thread waits).
 /// `force_flush` and `shutdown` return within their timeout from any
 /// thread, including inside an async runtime, even if the exporter hangs.
@@ -48,6 +52,8 @@ struct Shared {
     config: BatchConfig,
     registry: Mutex<Registry>,
     worker: OnceLock<Thread>,
+    /// Set while the export thread paces itself (see [`Pace`]).
+    pacing: Pacing,
     flush_requested: AtomicU64,
     shutdown_requested: AtomicBool,
     /// Set once the export thread has finished for good.
@@ -102,6 +108,7 @@ impl BatchSpanProcessor {
             config,
             registry: Mutex::new(Registry::default()),
             worker: OnceLock::new(),
+            pacing: Pacing::default(),
             flush_requested: AtomicU64::new(0),
             shutdown_requested: AtomicBool::new(false),
             terminated: AtomicBool::new(false),
@@ -157,6 +164,15 @@ impl Shared {
     fn wake_worker(&self) {
         if let Some(worker) = self.worker.get() {
             worker.unpark();
+        }
+    }
+
+    /// A thread has queued a whole batch since it last said so: wakes the
+    /// export thread, unless that paces itself and this thread's buffer is
+    /// less than half full.
+    fn batch_queued(&self, local: &thread_buffer::Local<'_>) {
+        if !self.pacing.will_look() || local.len() >= self.config.max_queue_size() / 2 {
+            self.wake_worker();
         }
     }
 
@@ -275,7 +291,7 @@ impl SpanProcessor for BatchSpanProcessor {
                     return;
                 }
                 match local.push(span.clone(), s.config.max_export_batch_size()) {
-                    Ok(true) => s.wake_worker(),
+                    Ok(true) => s.batch_queued(local),
                     Ok(false) => {}
                     Err(span) => match s.config.overflow_policy() {
                         OverflowPolicy::Drop => {
@@ -375,7 +391,57 @@ struct Worker {
     quotas: Vec<usize>,
     batch: Vec<SpanData>,
     runs: Vec<(usize, usize)>,
+    pace: Pace,
     last_failure_warning: Option<Instant>,
+}
+
+/// How the export thread paces itself while spans arrive fast: it naps
+/// for half the time a batch takes to fill and then looks again on its
+/// own, so the threads ending spans need not wake it. A wake is a system
+/// call on the ending thread, taking as long as tens of spans.
+#[derive(Debug)]
+struct Pace {
+    /// When the export thread last looked at the buffers.
+    looked: Instant,
+    /// How many spans had been queued in all by then.
+    seen: u64,
+    /// Spans taken out of the buffers so far.
+    drained: u64,
+}
+
+impl Pace {
+    /// The shortest nap: shorter ones would wake the export thread more
+    /// often than the ending threads would.
+    const MIN_NAP: Duration = Duration::from_micros(50);
+    /// Past this fill time a batch's wake costs the ending threads little:
+    /// the export thread sleeps until woken or due.
+    const MAX_NAP: Duration = Duration::from_millis(10);
+
+    fn new() -> Pace {
+        Pace {
+            looked: Instant::now(),
+            seen: 0,
+            drained: 0,
+        }
+    }
+
+    /// After a look at `now` that found `queued` spans: how long to nap
+    /// before looking again, or `None` to sleep until woken or due.
+    fn nap(&mut self, now: Instant, queued: usize, batch_size: usize) -> Option<Duration> {
+        let seen = self.drained + queued as u64;
+        let arrived = seen.saturating_sub(self.seen);
+        let elapsed = now.saturating_duration_since(self.looked);
+        self.looked = now;
+        self.seen = seen;
+        if arrived == 0 {
+            return None;
+        }
+        // The time a batch takes to arrive at the rate seen since the last
+        // look; napping half that, a look finds at most about 1.5 batches.
+        let fill = elapsed.as_nanos() * batch_size as u128 / u128::from(arrived);
+        let fill = Duration::from_nanos(u64::try_from(fill).unwrap_or(u64::MAX));
+        (fill <= Pace::MAX_NAP).then(|| (fill / 2).max(Pace::MIN_NAP))
+    }
 }
 
 impl Worker {
@@ -388,6 +454,7 @@ impl Worker {
             quotas: Vec::new(),
             batch: Vec::with_capacity(batch_size),
             runs: Vec::new(),
+            pace: Pace::new(),
             last_failure_warning: None,
         }
     }
@@ -403,6 +470,7 @@ impl Worker {
             let flushes = self.shared.flush_requested.load(Ordering::Acquire);
             let queued = self.snapshot();
             let now = Instant::now();
+            let nap = self.pace.nap(now, queued, self.batch.capacity().max(1));
             let due = now >= next_export;
             if due || shutdown || flushes != flushes_done || queued >= self.batch.capacity() {
                 self.export_queued();
@@ -432,7 +500,17 @@ impl Worker {
                 self.shared.finish(result);
                 return;
             }
-            thread::park_timeout(next_export.saturating_duration_since(Instant::now()));
+            let until_due = next_export.saturating_duration_since(Instant::now());
+            match nap {
+                Some(nap) => {
+                    self.shared.pacing.start();
+                    thread::park_timeout(nap.min(until_due));
+                }
+                // Threads that saw this one pacing did not wake it for
+                // their batches: look once more before sleeping.
+                None if self.shared.pacing.stop() => {}
+                None => thread::park_timeout(until_due),
+            }
         }
     }
 
@@ -483,6 +561,7 @@ impl Worker {
             if self.batch.is_empty() {
                 return;
             }
+            self.pace.drained += self.batch.len() as u64;
             self.export_batch();
         }
     }
@@ -560,4 +639,90 @@ impl Worker {
 /// never writes to records.
 fn reclaim(span: SpanData) -> Option<UniqueRecord> {
     UniqueRecord::from_shared(span.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TracerProvider;
+
+    /// Takes every batch and keeps nothing.
+    #[derive(Debug)]
+    struct Discard;
+
+    impl SpanExporter for Discard {
+        fn export(&mut self, _: &[SpanData], _: Instant) -> Result<(), crate::ExportError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_nap_is_half_a_batch_s_fill_time_within_its_bounds() {
+        let start = Instant::now();
+        let mut pace = Pace {
+            looked: start,
+            seen: 0,
+            drained: 0,
+        };
+        let at = |micros| start + Duration::from_micros(micros);
+        // 1024 spans in 2 ms: a batch of 512 fills in 1 ms.
+        assert_eq!(
+            pace.nap(at(2_000), 1024, 512),
+            Some(Duration::from_micros(500))
+        );
+        // Drained meanwhile, then 512 more in 100 us: the shortest nap.
+        pace.drained = 1024;
+        assert_eq!(pace.nap(at(2_100), 512, 512), Some(Pace::MIN_NAP));
+        // Nothing new: sleep until woken.
+        pace.drained = 1536;
+        assert_eq!(pace.nap(at(3_000), 0, 512), None);
+        // 100 spans in 10 ms: a batch would take 51 ms, past the longest
+        // nap; waking for it is cheap enough.
+        assert_eq!(pace.nap(at(13_000), 100, 512), None);
+        // 100 more in 1 ms: 5.12 ms a batch, within bounds.
+        assert_eq!(
+            pace.nap(at(14_000), 200, 512),
+            Some(Duration::from_micros(2_560))
+        );
+        // A clock that did not move does not divide by zero or panic.
+        assert_eq!(pace.nap(at(14_000), 300, 512), Some(Pace::MIN_NAP));
+    }
+
+    #[test]
+    fn a_fast_stream_makes_the_export_thread_pace_itself_and_a_pause_puts_it_to_sleep() {
+        let config = BatchConfig::default()
+            .with_max_queue_size(4096)
+            .with_max_export_batch_size(64);
+        let processor = BatchSpanProcessor::new(Discard, config);
+        let shared = processor.shared.clone();
+        let provider = TracerProvider::builder()
+            .with_span_processor(processor)
+            .build();
+        let tracer = provider.tracer("pace");
+        // A batch's worth at a time, at full speed, until the export
+        // thread paces itself (bounded).
+        let paced = (0..10_000).any(|_| {
+            for _ in 0..64 {
+                tracer.start("fast").end();
+            }
+            shared.pacing.is_on()
+        });
+        assert!(
+            paced,
+            "a fast stream of spans never made the export thread pace itself"
+        );
+        // Nothing more arrives: the export thread stops pacing on its own.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while shared.pacing.is_on() {
+            assert!(
+                Instant::now() < deadline,
+                "the export thread kept pacing with nothing arriving"
+            );
+            thread::yield_now();
+        }
+        provider.force_flush(Duration::from_secs(10)).unwrap();
+        let stats = provider.stats();
+        assert_eq!(stats.ended(), stats.exported() + stats.dropped());
+        assert_eq!(stats.queued(), 0);
+    }
 }

@@ -2,6 +2,7 @@
 
 mod batch;
 mod batch_config;
+mod pacing;
 mod ring;
 mod simple;
 mod tail_sampling;

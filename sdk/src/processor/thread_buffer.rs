@@ -110,6 +110,11 @@ pub(crate) struct Local<'a> {
 }
 
 impl Local<'_> {
+    /// How many spans this thread's buffer holds.
+    pub(crate) fn len(&self) -> usize {
+        self.buffer.len()
+    }
+
     pub(crate) fn count_ended(&self) {
         bump(&self.buffer.ended);
     }
