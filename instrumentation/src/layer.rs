@@ -184,14 +184,15 @@ struct Entered {
     layer: u64,
     /// What was the foreign current span before this enter.
     previous: Option<ForeignCurrent>,
-    /// The span's context, once code asked for it during this enter.
-    context: Option<Context>,
 }
 
 /// What a thread keeps of the spans entered on it.
 struct Local {
     /// Innermost last.
     entered: Vec<Entered>,
+    /// The contexts code asked for during enters still in `entered`, by
+    /// their place there (innermost last): asking again costs a clone.
+    asked: Vec<(usize, Context)>,
     /// The dispatcher of each layer that entered spans on this thread, by
     /// layer id: held weakly, to look a span up when its context is asked
     /// for, even from inside another layer's callback (where `tracing`
@@ -203,6 +204,7 @@ thread_local! {
     static LOCAL: RefCell<Local> = const {
         RefCell::new(Local {
             entered: Vec::new(),
+            asked: Vec::new(),
             dispatchers: Vec::new(),
         })
     };
@@ -248,8 +250,9 @@ where
     let found = LOCAL
         .try_with(|local| {
             let local = local.try_borrow().ok()?;
-            let innermost = local.entered.last()?;
-            if let Some(cx) = &innermost.context {
+            let depth = local.entered.len().checked_sub(1)?;
+            let innermost = &local.entered[depth];
+            if let Some((_, cx)) = local.asked.last().filter(|(at, _)| *at == depth) {
                 return Some(Found::Context(cx.clone()));
             }
             let (_, dispatch) = local
@@ -272,8 +275,11 @@ where
     // Kept for the rest of this enter: asking again costs a clone.
     let _ = LOCAL.try_with(|local| {
         if let Ok(mut local) = local.try_borrow_mut() {
-            if let Some(innermost) = local.entered.last_mut().filter(|e| e.id == id) {
-                innermost.context = Some(cx.clone());
+            let depth = local.entered.len().wrapping_sub(1);
+            let innermost = local.entered.last().filter(|e| e.id == id);
+            let kept = local.asked.last().is_some_and(|(at, _)| *at == depth);
+            if innermost.is_some() && !kept {
+                local.asked.push((depth, cx.clone()));
             }
         }
     });
@@ -397,7 +403,6 @@ where
                 id: id.clone(),
                 layer: self.id,
                 previous,
-                context: None,
             });
         });
     }
@@ -407,12 +412,15 @@ where
             let Ok(mut local) = local.try_borrow_mut() else {
                 return;
             };
-            let entered = &mut local.entered;
+            let Local { entered, asked, .. } = &mut *local;
             if let Some(at) = entered.iter().rposition(|e| e.id == *id) {
                 // Spans entered after this one and not exited yet leave
                 // with it.
                 let previous = entered[at].previous;
                 entered.truncate(at);
+                while asked.last().is_some_and(|(depth, _)| *depth >= at) {
+                    asked.pop();
+                }
                 Context::set_foreign_current(previous);
             }
         });
