@@ -4,13 +4,10 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use spanlite::{
-    Context, ContextValues, ForeignCurrent, KeyValue, Span, SpanRef, StartFields, Status,
-    StringValue, Tracer,
+    Context, ForeignCurrent, KeyValue, Span, SpanRef, StartFields, Status, StringValue, Tracer,
 };
-use tracing_core::dispatcher::{Dispatch, WeakDispatch};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context as LayerContext;
@@ -18,6 +15,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
 use crate::fields::Recorded;
+use crate::open::{self, Form, Key};
 
 /// Records every `tracing` span as a spanlite span:
 ///
@@ -35,18 +33,14 @@ use crate::fields::Recorded;
 ///   and spanlite code can record on the span through it. A context
 ///   attached inside the span is current until its guard drops.
 ///
-/// Entering a span costs no context: the span's context is looked up in
-/// the registry when code first asks for it during the enter (see
-/// [`Context::set_foreign_current`]). Do not ask for it while holding the
-/// current span's extensions mutably (`extensions_mut()` in a layer of
-/// your own): the lookup reads them.
+/// The layer keeps its spans in a table of its own, not in the registry's
+/// extensions, and entering a span costs no context: the span's context is
+/// made when code first asks for it during the enter (see
+/// [`Context::set_foreign_current`]).
 pub struct SpanliteLayer {
     tracer: Tracer,
-    /// Unique per layer, so a thread finds the dispatcher of the layer that
-    /// entered a span.
+    /// Unique per layer: the first half of its spans' keys.
     id: u64,
-    /// The dispatcher this layer is part of, once registered.
-    dispatch: OnceLock<WeakDispatch>,
 }
 
 /// The next [`SpanliteLayer::id`].
@@ -66,8 +60,45 @@ impl SpanliteLayer {
         SpanliteLayer {
             tracer,
             id: NEXT_LAYER.fetch_add(1, Ordering::Relaxed),
-            dispatch: OnceLock::new(),
         }
+    }
+
+    /// The key of this layer's span `id`.
+    #[inline]
+    fn key(&self, id: &Id) -> Key {
+        (self.id, id.into_u64())
+    }
+
+    /// The context a new span `id` starts in: its parent's, when this layer
+    /// bridged the parent, else the current one.
+    fn parent_context<S>(
+        &self,
+        attrs: &Attributes<'_>,
+        id: &Id,
+        ctx: &LayerContext<'_, S>,
+    ) -> Context
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        // The parent `tracing` gives the span, found without asking the
+        // registry.
+        let parent = if attrs.is_contextual() {
+            ctx.current_span().id().cloned()
+        } else {
+            attrs.parent().cloned()
+        };
+        let Some(parent) = parent else {
+            return Context::current();
+        };
+        if let Some(cx) = open::with(self.key(&parent), Form::child_parent) {
+            return cx;
+        }
+        // A parent this layer did not see (a filter left it out): the
+        // nearest ancestor it did, as the registry knows them.
+        ctx.span(id)
+            .and_then(|span| span.parent())
+            .and_then(|ancestor| open::with(self.key(&ancestor.id()), Form::child_parent))
+            .unwrap_or_else(Context::current)
     }
 }
 
@@ -81,66 +112,11 @@ impl Extend<KeyValue> for Fields<'_, '_> {
     }
 }
 
-/// What a `tracing` span keeps in its extensions. The lock is taken only
-/// by code reading the extension (a child's start, [`Context::current`]
-/// inside the span); the layer's own callbacks hold the extensions
-/// exclusively and reach the span without it.
-struct Bridged(Mutex<Form>);
-
-enum Form {
-    /// The span, owned here until code asks for its context, and the
-    /// values of the context it started in (for its children).
-    Owned { span: Span, values: ContextValues },
-    /// The span shared through a context, once code asked for one.
-    Shared(Context),
-}
-
-impl Bridged {
-    fn form(&mut self) -> &mut Form {
-        self.0.get_mut().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn locked(&self) -> MutexGuard<'_, Form> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The context a child of this span starts in.
-    fn child_parent(&self) -> Context {
-        match &*self.locked() {
-            Form::Owned { span, values } => {
-                Context::from(values.clone()).with_span_context(span.span_context().clone())
-            }
-            Form::Shared(cx) => cx.clone(),
-        }
-    }
-
-    /// The span's context, through which code can record on it: the span
-    /// is shared from the first call on.
-    fn context(&self) -> Context {
-        let mut form = self.locked();
-        let cx = match std::mem::replace(&mut *form, Form::Shared(Context::new())) {
-            Form::Owned { span, values } => span.into_context(&Context::from(values)),
-            Form::Shared(cx) => cx,
-        };
-        *form = Form::Shared(cx.clone());
-        cx
-    }
-
-    /// Records on the span, in whichever form it is.
-    fn record(&mut self, record: impl FnOnce(&mut dyn Target)) {
-        match self.form() {
-            Form::Owned { span, .. } => record(span),
-            Form::Shared(cx) => record(&mut cx.span()),
-        }
-    }
-
-    /// Ends the span, leaving an empty context in its place for the
-    /// registry to drop with the extensions.
-    fn end(&mut self) {
-        match self.form() {
-            Form::Owned { span, .. } => span.end(),
-            Form::Shared(cx) => std::mem::take(cx).end_span(),
-        }
+/// Records on a span, in whichever form it is kept.
+fn record_on(form: &mut Form, record: impl FnOnce(&mut dyn Target)) {
+    match form {
+        Form::Owned { span, .. } => record(span),
+        Form::Shared(cx) => record(&mut cx.span()),
     }
 }
 
@@ -178,10 +154,9 @@ target_by_own_methods!(SpanRef<'_>);
 
 /// A `tracing` span entered on this thread.
 struct Entered {
-    id: Id,
-    /// The [`SpanliteLayer::id`] of the layer that bridged it (a dispatcher
-    /// may be set inside another).
-    layer: u64,
+    /// The span's key in the table of open spans (the layer that bridged
+    /// it, as a dispatcher may be set inside another, and its id).
+    key: Key,
     /// What was the foreign current span before this enter.
     previous: Option<ForeignCurrent>,
 }
@@ -193,11 +168,6 @@ struct Local {
     /// The contexts code asked for during enters still in `entered`, by
     /// their place there (innermost last): asking again costs a clone.
     asked: Vec<(usize, Context)>,
-    /// The dispatcher of each layer that entered spans on this thread, by
-    /// layer id: held weakly, to look a span up when its context is asked
-    /// for, even from inside another layer's callback (where `tracing`
-    /// shows no current dispatcher).
-    dispatchers: Vec<(u64, WeakDispatch)>,
 }
 
 thread_local! {
@@ -205,80 +175,43 @@ thread_local! {
         RefCell::new(Local {
             entered: Vec::new(),
             asked: Vec::new(),
-            dispatchers: Vec::new(),
         })
     };
 }
 
-impl Local {
-    /// Keeps `layer`'s dispatcher, unless already kept; forgets the
-    /// dispatchers that are gone.
-    #[inline]
-    fn know(&mut self, layer: &SpanliteLayer) {
-        if self.dispatchers.last().map(|(id, _)| *id) != Some(layer.id) {
-            self.know_more(layer);
-        }
-    }
-
-    #[cold]
-    fn know_more(&mut self, layer: &SpanliteLayer) {
-        if self.dispatchers.iter().any(|(id, _)| *id == layer.id) {
-            return;
-        }
-        let Some(dispatch) = layer.dispatch.get() else {
-            return;
-        };
-        self.dispatchers.retain(|(_, d)| d.upgrade().is_some());
-        self.dispatchers.push((layer.id, dispatch.clone()));
-    }
-}
-
 /// The context of the innermost `tracing` span entered on this thread, for
-/// [`Context::current`] (set as the foreign current span on enter): looked
-/// up only when code asks, so entering a span costs no context.
-fn entered_context<S>() -> Option<Context>
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
+/// [`Context::current`] (set as the foreign current span on enter): made
+/// only when code asks, so entering a span costs no context.
+fn entered_context() -> Option<Context> {
     /// What the thread knows of its innermost entered span.
     enum Found {
         /// Its context, asked for earlier in this enter.
         Context(Context),
-        /// Where to look it up.
-        Span(Id, Dispatch),
+        /// Its key, and its place among the entered spans.
+        Span(Key, usize),
     }
     let found = LOCAL
         .try_with(|local| {
             let local = local.try_borrow().ok()?;
             let depth = local.entered.len().checked_sub(1)?;
-            let innermost = &local.entered[depth];
             if let Some((_, cx)) = local.asked.last().filter(|(at, _)| *at == depth) {
                 return Some(Found::Context(cx.clone()));
             }
-            let (_, dispatch) = local
-                .dispatchers
-                .iter()
-                .find(|(layer, _)| *layer == innermost.layer)?;
-            Some(Found::Span(innermost.id.clone(), dispatch.upgrade()?))
+            Some(Found::Span(local.entered[depth].key, depth))
         })
         .ok()
         .flatten()?;
-    let (id, dispatch) = match found {
+    let (key, depth) = match found {
         Found::Context(cx) => return Some(cx),
-        Found::Span(id, dispatch) => (id, dispatch),
+        Found::Span(key, depth) => (key, depth),
     };
-    let cx = {
-        let span = dispatch.downcast_ref::<S>()?.span(&id)?;
-        let extensions = span.extensions();
-        extensions.get::<Bridged>()?.context()
-    };
+    let cx = open::with(key, Form::context)?;
     // Kept for the rest of this enter: asking again costs a clone.
     let _ = LOCAL.try_with(|local| {
         if let Ok(mut local) = local.try_borrow_mut() {
-            let depth = local.entered.len().wrapping_sub(1);
-            let innermost = local.entered.last().filter(|e| e.id == id);
+            let same = local.entered.len() == depth + 1 && local.entered[depth].key == key;
             let kept = local.asked.last().is_some_and(|(at, _)| *at == depth);
-            if innermost.is_some() && !kept {
+            if same && !kept {
                 local.asked.push((depth, cx.clone()));
             }
         }
@@ -291,18 +224,7 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
-        let Some(span) = ctx.span(id) else {
-            return;
-        };
-        let parent_cx = span
-            .parent()
-            .and_then(|parent| {
-                parent
-                    .extensions()
-                    .get::<Bridged>()
-                    .map(Bridged::child_parent)
-            })
-            .unwrap_or_else(Context::current);
+        let parent_cx = self.parent_context(attrs, id, &ctx);
         // The fields go straight into the starting span (or to the sampler
         // first, when it reads them); the callsite's name is static:
         // borrowed, not copied.
@@ -324,33 +246,31 @@ where
         if let Some(status) = status {
             started.set_status(status);
         }
-        span.extensions_mut()
-            .insert(Bridged(Mutex::new(Form::Owned {
+        open::insert(
+            self.key(id),
+            Form::Owned {
                 span: started,
                 values: parent_cx.values(),
-            })));
+            },
+        );
     }
 
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: LayerContext<'_, S>) {
-        let Some(span) = ctx.span(id) else {
-            return;
-        };
-        let mut extensions = span.extensions_mut();
-        let Some(bridged) = extensions.get_mut::<Bridged>() else {
-            return;
-        };
+    fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: LayerContext<'_, S>) {
+        // Read before the table is locked: reading runs the values' code.
         let mut recorded: Recorded = Recorded::default();
         values.record(&mut recorded);
-        bridged.record(|target| {
-            for kv in recorded.attributes {
-                target.set_attribute(kv);
-            }
-            if let Some(name) = recorded.name {
-                target.update_name(name.into());
-            }
-            if let Some(status) = recorded.status {
-                target.set_status(status);
-            }
+        open::with(self.key(id), |form| {
+            record_on(form, |target| {
+                for kv in recorded.attributes {
+                    target.set_attribute(kv);
+                }
+                if let Some(name) = recorded.name {
+                    target.update_name(name.into());
+                }
+                if let Some(status) = recorded.status {
+                    target.set_status(status);
+                }
+            })
         });
     }
 
@@ -379,17 +299,11 @@ where
         };
         match ctx.event_span(event) {
             Some(span) => {
-                if let Some(bridged) = span.extensions_mut().get_mut::<Bridged>() {
-                    bridged.record(record);
-                }
+                open::with(self.key(&span.id()), |form| record_on(form, record));
             }
             // Outside any `tracing` span: the spanlite span current here.
             None => Context::map_current(|cx| record(&mut cx.span())),
         }
-    }
-
-    fn on_register_dispatch(&self, dispatch: &Dispatch) {
-        let _ = self.dispatch.set(dispatch.downgrade());
     }
 
     fn on_enter(&self, id: &Id, _ctx: LayerContext<'_, S>) {
@@ -397,11 +311,9 @@ where
             let Ok(mut local) = local.try_borrow_mut() else {
                 return;
             };
-            local.know(self);
-            let previous = Context::set_foreign_current(Some(entered_context::<S>));
+            let previous = Context::set_foreign_current(Some(entered_context));
             local.entered.push(Entered {
-                id: id.clone(),
-                layer: self.id,
+                key: self.key(id),
                 previous,
             });
         });
@@ -412,8 +324,9 @@ where
             let Ok(mut local) = local.try_borrow_mut() else {
                 return;
             };
-            let Local { entered, asked, .. } = &mut *local;
-            if let Some(at) = entered.iter().rposition(|e| e.id == *id) {
+            let key = self.key(id);
+            let Local { entered, asked } = &mut *local;
+            if let Some(at) = entered.iter().rposition(|e| e.key == key) {
                 // Spans entered after this one and not exited yet leave
                 // with it.
                 let previous = entered[at].previous;
@@ -426,13 +339,11 @@ where
         });
     }
 
-    fn on_close(&self, id: Id, ctx: LayerContext<'_, S>) {
-        let Some(span) = ctx.span(&id) else {
-            return;
-        };
-        let mut extensions = span.extensions_mut();
-        if let Some(bridged) = extensions.get_mut::<Bridged>() {
-            bridged.end();
+    fn on_close(&self, id: Id, _ctx: LayerContext<'_, S>) {
+        // Out of the table first: ending runs the processors, whose code
+        // may ask for the current context.
+        if let Some(form) = open::remove(self.key(&id)) {
+            form.end();
         }
     }
 }

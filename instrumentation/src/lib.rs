@@ -32,6 +32,8 @@ pub mod http;
 #[cfg(feature = "tracing")]
 mod layer;
 mod log_correlation;
+#[cfg(feature = "tracing")]
+mod open;
 
 #[cfg(feature = "tracing")]
 pub use layer::SpanliteLayer;

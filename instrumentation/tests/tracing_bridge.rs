@@ -510,3 +510,118 @@ fn asking_again_during_one_enter_gives_the_same_span_and_inner_spans_their_own()
     assert_eq!(inside.len(), 5);
     assert_seen(&spans, inside);
 }
+
+#[test]
+fn a_parent_a_filter_left_out_gives_its_children_the_nearest_ancestor_bridged() {
+    use tracing_subscriber::filter::filter_fn;
+    let exporter = InMemoryExporter::new();
+    let provider = TracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let layer = SpanliteLayer::new(provider.tracer("bridge"))
+        .with_filter(filter_fn(|metadata| metadata.name() != "hidden"));
+    // Another layer sees every span, so `tracing` makes the hidden one.
+    let subscriber = tracing_subscriber::registry().with(layer).with(Sees);
+    tracing::subscriber::with_default(subscriber, || {
+        // Nothing bridged is entered: only the registry knows the way up.
+        let outer = tracing::info_span!("outer");
+        let hidden = tracing::info_span!(parent: &outer, "hidden");
+        assert!(hidden.id().is_some());
+        hidden.in_scope(|| drop(tracing::info_span!("inner")));
+        drop(tracing::info_span!(parent: &hidden, "explicit"));
+    });
+    let spans = exporter.finished_spans();
+    assert!(spans.iter().all(|s| s.name() != "hidden"), "{spans:?}");
+    let outer = named(&spans, "outer").span_context().span_id();
+    assert_eq!(named(&spans, "inner").parent_span_id(), outer);
+    assert_eq!(named(&spans, "explicit").parent_span_id(), outer);
+}
+
+/// A layer that sees every span and does nothing.
+struct Sees;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Sees {}
+
+/// Asks for the current context whenever a span ends, as a processor
+/// stamping logs or metrics might.
+#[derive(Debug, Default)]
+struct AsksOnEnd(std::sync::Mutex<Vec<(String, spanlite::SpanId)>>);
+
+impl spanlite::SpanProcessor for AsksOnEnd {
+    fn on_end(&self, span: &SpanData) {
+        let current = Context::current().span().span_context().span_id();
+        self.0
+            .lock()
+            .unwrap()
+            .push((span.name().to_string(), current));
+    }
+
+    fn force_flush(&self, _: std::time::Duration) -> Result<(), spanlite::PipelineError> {
+        Ok(())
+    }
+
+    fn shutdown(&self, _: std::time::Duration) -> Result<(), spanlite::PipelineError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_processor_asking_for_the_current_context_as_a_span_ends_sees_the_entered_one() {
+    let asks = std::sync::Arc::new(AsksOnEnd::default());
+    let provider = TracerProvider::builder()
+        .with_span_processor(asks.clone())
+        .build();
+    let layer = SpanliteLayer::new(provider.tracer("bridge"));
+    let mut outer_id = spanlite::SpanId::INVALID;
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        let outer = tracing::info_span!("outer").entered();
+        outer_id = current_span_id();
+        // Closed while the outer span is entered; its end asks for the
+        // outer span's context (from the same table, after the inner span
+        // left it).
+        tracing::info_span!("inner").in_scope(|| {});
+        drop(outer);
+    });
+    let asked = asks.0.lock().unwrap().clone();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!(asked[0], ("inner".to_string(), outer_id));
+    assert_eq!(asked[1].0, "outer");
+    assert!(outer_id.is_valid());
+}
+
+/// A layer of the user's own that asks for the current context while it
+/// holds the current span's extensions.
+struct AsksHoldingExtensions(std::sync::Arc<std::sync::Mutex<Vec<spanlite::SpanId>>>);
+
+impl<S> tracing_subscriber::Layer<S> for AsksHoldingExtensions
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_event(&self, _: &tracing::Event<'_>, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if let Some(span) = ctx.lookup_current() {
+            let mut extensions = span.extensions_mut();
+            extensions.replace(1u8);
+            let id = Context::current().span().span_context().span_id();
+            self.0.lock().unwrap().push(id);
+        }
+    }
+}
+
+#[test]
+fn a_layer_may_ask_for_the_current_context_while_it_holds_the_span_s_extensions() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut entered = spanlite::SpanId::INVALID;
+    let spans = run(|tracer| {
+        let subscriber = tracing_subscriber::registry()
+            .with(SpanliteLayer::new(tracer.clone()))
+            .with(AsksHoldingExtensions(seen.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let _span = tracing::info_span!("held").entered();
+            entered = current_span_id();
+            tracing::info!("asks");
+        });
+    });
+    assert!(entered.is_valid());
+    assert_eq!(*seen.lock().unwrap(), vec![entered]);
+    assert_eq!(named(&spans, "held").span_context().span_id(), entered);
+}
