@@ -15,7 +15,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
-step "loom: the per-thread span ring and the rate limiter under every interleaving"
+step "loom: the per-thread span ring, the export thread's pacing handshake and the rate limiter under every interleaving"
 RUSTFLAGS="--cfg spanlite_loom" CARGO_TARGET_DIR=target/loom \
     cargo test -p spanlite -p spanlite-samplers --lib --release loom
 

@@ -248,7 +248,8 @@ criterion_group! {
 /// `span_root_3_attrs` work through spanlite with a processor that keeps
 /// nothing (no export path at all), and the `tracing_bridge_span` work
 /// through the `tracing` registry alone and with a layer doing only the
-/// registry work every bridge layer must (`spanlite_benches::floor`).
+/// registry work of a bridge keeping its spans in the registry's extensions
+/// (`spanlite_benches::floor`).
 fn floor(c: &mut Criterion) {
     let mut group = c.benchmark_group("floor");
     group.bench_function("tsc_now_x2", |b| {

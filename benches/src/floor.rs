@@ -15,10 +15,11 @@
 //!   nothing, so no record ever leaves the producing core: what a root span
 //!   would cost with a free export path.
 //! - [`layer_protocol_dispatch`]: the `tracing` registry with a layer that
-//!   does only what any bridge layer must (look the span up and keep a value
-//!   in its extensions at the start, look it up and take the value back at
-//!   the close), and nothing else: the part of a bridged span that no
-//!   bridge can avoid.
+//!   does only what a bridge keeping its spans in the registry's extensions
+//!   does (look the span up and keep a value in its extensions at the
+//!   start, look it up and take the value back at the close), and nothing
+//!   else: the part of a bridged span tracing-opentelemetry's design cannot
+//!   avoid. spanlite's layer keeps its spans in a table of its own instead.
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -206,8 +207,9 @@ pub fn no_export_provider() -> (TracerProvider, NoExport) {
 /// bridge's (a [`spanlite::Context`]).
 struct Kept([u64; 8]);
 
-/// A layer doing only the registry work every bridge layer does: an
-/// extension kept from a span's start to its close.
+/// A layer doing only the registry work of a bridge that keeps its spans
+/// in the registry's extensions: an extension kept from a span's start to
+/// its close.
 #[derive(Debug, Clone, Default)]
 pub struct LayerProtocol(Arc<AtomicU64>);
 
