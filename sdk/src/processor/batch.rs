@@ -23,10 +23,11 @@ use crate::{
 /// on the schedule, when a full batch is queued, on `force_flush` and on
 /// `shutdown`, and calls the exporter from that one thread, so exports
 /// never overlap. While spans arrive faster than a batch per 10 ms, the
-/// export thread looks again on its own about when the next batch will be
-/// full, so the threads ending spans do not have to wake it (a system
-/// call each time) unless their buffer is half full. When a thread's buffer is full the span is dropped and
-/// counted (or, with [`OverflowPolicy::Block`], the thread waits).
+/// export thread looks again on its own before the next batch is full, so
+/// the threads ending spans need not wake it (a system call each time)
+/// unless their buffer is half full. When a thread's buffer is full the
+/// span is dropped and counted (or, with [`OverflowPolicy::Block`], the
+/// thread waits).
 /// `force_flush` and `shutdown` return within their timeout from any
 /// thread, including inside an async runtime, even if the exporter hangs.
 ///
