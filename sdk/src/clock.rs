@@ -116,6 +116,25 @@ mod tsc {
         Some(anchor_nanos + nanos as u64)
     }
 
+    /// The most cycles two counter readings around one OS-clock reading may
+    /// be apart (a few microseconds; the reading itself takes ~100 cycles).
+    const MAX_SPREAD_CYCLES: u64 = 20_000;
+
+    /// The counter and the OS clock read at (nearly) the same moment: the
+    /// OS reading between two counter readings, paired with their middle.
+    /// `None` when the thread was preempted or interrupted between them at
+    /// every try: a pair split by a preemption would shift every timestamp
+    /// until the next refresh, and the rate measured from it for the
+    /// refresh after.
+    fn read_together() -> Option<(u64, u64)> {
+        (0..4).find_map(|_| {
+            let before = cycles();
+            let nanos = super::os_now();
+            let spread = cycles().wrapping_sub(before);
+            (spread <= MAX_SPREAD_CYCLES).then(|| (before.wrapping_add(spread / 2), nanos))
+        })
+    }
+
     /// Re-anchors on the OS clock and re-measures the rate over the time
     /// since the last anchor. One thread does it; the others use the OS
     /// clock meanwhile.
@@ -135,8 +154,11 @@ mod tsc {
         }
         // Make the odd sequence visible before the fields change.
         fence(Ordering::Release);
-        let cycles_now = cycles();
-        let nanos_now = super::os_now();
+        let Some((cycles_now, nanos_now)) = read_together() else {
+            // Preempted at every try: keep the anchor, try again later.
+            SEQ.store(seq + 2, Ordering::Release);
+            return None;
+        };
         let previous_cycles = ANCHOR_CYCLES.load(Ordering::Relaxed);
         let previous_nanos = ANCHOR_NANOS.load(Ordering::Relaxed);
         let dc = cycles_now.wrapping_sub(previous_cycles);
