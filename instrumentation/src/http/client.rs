@@ -11,38 +11,12 @@ use tower_service::Service;
 
 use super::{method_name, server_attributes, TracedBody};
 
-/// Traces outgoing requests: a CLIENT span (child of the current context)
-/// named by the method, the context injected into the request headers with
-/// the global propagator, the HTTP client conventions recorded, 4xx and 5xx
-/// marked as errors, and the span ended when the response body is done.
-#[derive(Debug, Clone)]
-pub struct HttpClientLayer {
-    tracer: Tracer,
-}
-
-impl HttpClientLayer {
-    /// A layer recording through `tracer`.
-    pub fn new(tracer: Tracer) -> HttpClientLayer {
-        HttpClientLayer { tracer }
-    }
-}
-
-impl<S> Layer<S> for HttpClientLayer {
-    type Service = HttpClientService<S>;
-
-    fn layer(&self, inner: S) -> HttpClientService<S> {
-        HttpClientService {
-            inner,
-            tracer: self.tracer.clone(),
-        }
-    }
-}
-
-/// The service [`HttpClientLayer`] makes.
-#[derive(Debug, Clone)]
-pub struct HttpClientService<S> {
-    inner: S,
-    tracer: Tracer,
+traced_layer! {
+    /// Traces outgoing requests: a CLIENT span (child of the current context)
+    /// named by the method, the context injected into the request headers with
+    /// the global propagator, the HTTP client conventions recorded, 4xx and 5xx
+    /// marked as errors, and the span ended when the response body is done.
+    HttpClientLayer => HttpClientService
 }
 
 impl<S, B, R> Service<Request<B>> for HttpClientService<S>

@@ -2,6 +2,43 @@
 //! services, axum) and [`HttpClientLayer`] for clients, with the stable
 //! HTTP semantic conventions.
 
+/// Defines a tower layer that holds a tracer, and the service it makes
+/// around an inner service: the part the client and server layers share.
+macro_rules! traced_layer {
+    ($(#[$doc:meta])* $layer:ident => $service:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $layer {
+            tracer: Tracer,
+        }
+
+        impl $layer {
+            /// A layer recording through `tracer`.
+            pub fn new(tracer: Tracer) -> $layer {
+                $layer { tracer }
+            }
+        }
+
+        impl<S> Layer<S> for $layer {
+            type Service = $service<S>;
+
+            fn layer(&self, inner: S) -> $service<S> {
+                $service {
+                    inner,
+                    tracer: self.tracer.clone(),
+                }
+            }
+        }
+
+        #[doc = concat!("The service [`", stringify!($layer), "`] makes.")]
+        #[derive(Debug, Clone)]
+        pub struct $service<S> {
+            inner: S,
+            tracer: Tracer,
+        }
+    };
+}
+
 mod body;
 mod client;
 mod server;

@@ -26,39 +26,13 @@ pub struct HttpRoute(pub String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddress(pub std::net::SocketAddr);
 
-/// Traces every request: extracts the caller's context with the global
-/// propagator, starts a SERVER span named `{method} {route}` (the method
-/// alone without a route), records the HTTP semantic conventions, makes the
-/// span current for the handler (across `.await` too), sets status Error on
-/// 5xx, and ends the span when the response body is done.
-#[derive(Debug, Clone)]
-pub struct HttpServerLayer {
-    tracer: Tracer,
-}
-
-impl HttpServerLayer {
-    /// A layer recording through `tracer`.
-    pub fn new(tracer: Tracer) -> HttpServerLayer {
-        HttpServerLayer { tracer }
-    }
-}
-
-impl<S> Layer<S> for HttpServerLayer {
-    type Service = HttpServerService<S>;
-
-    fn layer(&self, inner: S) -> HttpServerService<S> {
-        HttpServerService {
-            inner,
-            tracer: self.tracer.clone(),
-        }
-    }
-}
-
-/// The service [`HttpServerLayer`] makes.
-#[derive(Debug, Clone)]
-pub struct HttpServerService<S> {
-    inner: S,
-    tracer: Tracer,
+traced_layer! {
+    /// Traces every request: extracts the caller's context with the global
+    /// propagator, starts a SERVER span named `{method} {route}` (the method
+    /// alone without a route), records the HTTP semantic conventions, makes the
+    /// span current for the handler (across `.await` too), sets status Error on
+    /// 5xx, and ends the span when the response body is done.
+    HttpServerLayer => HttpServerService
 }
 
 impl<S, B, R> Service<Request<B>> for HttpServerService<S>
