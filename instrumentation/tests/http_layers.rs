@@ -305,3 +305,53 @@ fn malformed_trace_headers_start_a_new_trace_without_failing_the_request() {
     );
     assert!(spans[0].span_context().is_valid());
 }
+
+#[test]
+fn a_request_that_gets_no_response_ends_its_spans_as_errors() {
+    let (_provider, tracer, exporter) = setup();
+    let rt = runtime();
+    rt.block_on(async {
+        // A port nothing listens on any more: the client call fails.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let client = Client::builder(TokioExecutor::new()).build_http::<Body>();
+        let mut service = ServiceBuilder::new()
+            .layer(HttpClientLayer::new(tracer.clone()))
+            .service(client);
+        let request = Request::get(format!("http://{addr}/gone"))
+            .body(full(""))
+            .unwrap();
+        let result = service.ready().await.unwrap().call(request).await;
+        assert!(result.is_err());
+        // A handler that fails: the server layer passes the error on.
+        let mut handler = ServiceBuilder::new()
+            .layer(HttpServerLayer::new(tracer.clone()))
+            .service_fn(|_r: Request<Body>| async { Err::<Response<Body>, _>("no database") });
+        let failed = handler
+            .ready()
+            .await
+            .unwrap()
+            .call(Request::get("/orders").body(full("")).unwrap())
+            .await;
+        assert_eq!(failed.err(), Some("no database"));
+    });
+    let spans = spans(&exporter, 2);
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    for span in &spans {
+        assert!(span.status().is_error(), "{span:?}");
+        assert_eq!(attr(span, "error.type"), Some(&Value::from("_OTHER")));
+        assert_eq!(attr(span, "http.response.status_code"), None);
+    }
+    let client = spans.iter().find(|s| s.kind() == SpanKind::Client).unwrap();
+    assert!(
+        matches!(client.status(), spanlite::Status::Error { description } if !description.is_empty()),
+        "the client error's text: {:?}",
+        client.status()
+    );
+    let server = spans.iter().find(|s| s.kind() == SpanKind::Server).unwrap();
+    assert_eq!(
+        server.status(),
+        &spanlite::Status::error("the handler failed")
+    );
+}

@@ -5,11 +5,11 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use http::{Request, Response};
-use spanlite::{get_text_map_propagator, Context, KeyValue, SpanKind, Status, Tracer};
+use spanlite::{get_text_map_propagator, Context, KeyValue, SpanKind, Tracer};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{method_name, server_attributes, TracedBody};
+use super::{failed_without_response, method_name, server_attributes, traced_response, TracedBody};
 
 traced_layer! {
     /// Traces outgoing requests: a CLIENT span (child of the current context)
@@ -89,24 +89,11 @@ where
             return Poll::Pending;
         };
         Poll::Ready(match result {
-            Ok(response) => {
-                let status = response.status();
-                let span = cx.span();
-                span.set_attribute(KeyValue::new(
-                    "http.response.status_code",
-                    i64::from(status.as_u16()),
-                ));
-                if status.is_client_error() || status.is_server_error() {
-                    span.set_attribute(KeyValue::new("error.type", status.as_str().to_owned()));
-                    span.set_status(Status::error(format!("HTTP {}", status.as_u16())));
-                }
-                Ok(response.map(|body| TracedBody::new(body, cx)))
-            }
+            Ok(response) => Ok(traced_response(cx, response, |status| {
+                status.is_client_error() || status.is_server_error()
+            })),
             Err(e) => {
-                let span = cx.span();
-                span.set_attribute(KeyValue::new("error.type", "_OTHER"));
-                span.set_status(Status::error(e.to_string()));
-                span.end();
+                failed_without_response(&cx, e.to_string());
                 Err(e)
             }
         })

@@ -47,7 +47,7 @@ pub use body::TracedBody;
 pub use client::{HttpClientLayer, HttpClientService};
 pub use server::{ClientAddress, HttpRoute, HttpServerLayer, HttpServerService};
 
-use spanlite::KeyValue;
+use spanlite::{Context, KeyValue, Status};
 
 /// `server.address` and `server.port` from a host (`host[:port]`), with the
 /// scheme's default port.
@@ -87,4 +87,33 @@ fn method_name(method: &http::Method) -> &'static str {
         http::Method::TRACE => "TRACE",
         _ => "_OTHER",
     }
+}
+
+/// Records a response on the request's span (its status code, and an error
+/// when `failed` says the status is one) and hands the span to the body,
+/// which ends it when done.
+fn traced_response<R>(
+    cx: Context,
+    response: http::Response<R>,
+    failed: impl FnOnce(http::StatusCode) -> bool,
+) -> http::Response<TracedBody<R>> {
+    let status = response.status();
+    let span = cx.span();
+    span.set_attribute(KeyValue::new(
+        "http.response.status_code",
+        i64::from(status.as_u16()),
+    ));
+    if failed(status) {
+        span.set_attribute(KeyValue::new("error.type", status.as_str().to_owned()));
+        span.set_status(Status::error(format!("HTTP {}", status.as_u16())));
+    }
+    response.map(|body| TracedBody::new(body, cx))
+}
+
+/// Ends the request's span as failed with no response.
+fn failed_without_response(cx: &Context, message: String) {
+    let span = cx.span();
+    span.set_attribute(KeyValue::new("error.type", "_OTHER"));
+    span.set_status(Status::error(message));
+    span.end();
 }

@@ -6,12 +6,12 @@ use std::task::{Context as TaskContext, Poll};
 
 use http::{Request, Response};
 use spanlite::{
-    get_text_map_propagator, Context, FutureExt, KeyValue, SpanKind, Status, Tracer, WithContext,
+    get_text_map_propagator, Context, FutureExt, KeyValue, SpanKind, Tracer, WithContext,
 };
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{method_name, server_attributes, TracedBody};
+use super::{failed_without_response, method_name, server_attributes, traced_response, TracedBody};
 
 /// The route template that matched a request (`/users/{id}`), inserted into
 /// the request's extensions by the router (or the application) so the span
@@ -144,24 +144,11 @@ where
             return Poll::Pending;
         };
         Poll::Ready(match result {
-            Ok(response) => {
-                let status = response.status();
-                let span = cx.span();
-                span.set_attribute(KeyValue::new(
-                    "http.response.status_code",
-                    i64::from(status.as_u16()),
-                ));
-                if status.is_server_error() {
-                    span.set_attribute(KeyValue::new("error.type", status.as_str().to_owned()));
-                    span.set_status(Status::error(format!("HTTP {}", status.as_u16())));
-                }
-                Ok(response.map(|body| TracedBody::new(body, cx)))
-            }
+            Ok(response) => Ok(traced_response(cx, response, |status| {
+                status.is_server_error()
+            })),
             Err(e) => {
-                cx.span()
-                    .set_attribute(KeyValue::new("error.type", "_OTHER"));
-                cx.span().set_status(Status::error("the handler failed"));
-                cx.span().end();
+                failed_without_response(&cx, "the handler failed".to_owned());
                 Err(e)
             }
         })
