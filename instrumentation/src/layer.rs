@@ -102,6 +102,17 @@ impl SpanliteLayer {
     }
 }
 
+impl Drop for SpanliteLayer {
+    /// Ends the spans still open, which no close will reach now (the layer
+    /// was replaced through `tracing_subscriber::reload`, say), as the
+    /// registry's extensions would end them when dropped.
+    fn drop(&mut self) {
+        for form in open::remove_layer(self.id) {
+            form.end();
+        }
+    }
+}
+
 /// A starting span's fields, as the place [`Recorded`] puts attributes.
 struct Fields<'a, 'b>(&'a mut StartFields<'b>);
 
@@ -112,11 +123,25 @@ impl Extend<KeyValue> for Fields<'_, '_> {
     }
 }
 
-/// Records on a span, in whichever form it is kept.
-fn record_on(form: &mut Form, record: impl FnOnce(&mut dyn Target)) {
-    match form {
-        Form::Owned { span, .. } => record(span),
-        Form::Shared(cx) => record(&mut cx.span()),
+/// Records on the span under `key`, if the table has it: in place while
+/// the table owns it (with spanlite's warnings, which run the application's
+/// handler, held back until the table is unlocked), else through its
+/// context once the table is unlocked.
+fn record_on(key: Key, record: impl FnOnce(&mut dyn Target)) {
+    let mut record = Some(record);
+    let shared = spanlite::defer_diagnostics(|| {
+        open::with(key, |form| match form {
+            Form::Owned { span, .. } => {
+                if let Some(record) = record.take() {
+                    record(span);
+                }
+                None
+            }
+            Form::Shared(cx) => Some(cx.clone()),
+        })
+    });
+    if let (Some(Some(cx)), Some(record)) = (shared, record) {
+        record(&mut cx.span());
     }
 }
 
@@ -259,18 +284,16 @@ where
         // Read before the table is locked: reading runs the values' code.
         let mut recorded: Recorded = Recorded::default();
         values.record(&mut recorded);
-        open::with(self.key(id), |form| {
-            record_on(form, |target| {
-                for kv in recorded.attributes {
-                    target.set_attribute(kv);
-                }
-                if let Some(name) = recorded.name {
-                    target.update_name(name.into());
-                }
-                if let Some(status) = recorded.status {
-                    target.set_status(status);
-                }
-            })
+        record_on(self.key(id), |target| {
+            for kv in recorded.attributes {
+                target.set_attribute(kv);
+            }
+            if let Some(name) = recorded.name {
+                target.update_name(name.into());
+            }
+            if let Some(status) = recorded.status {
+                target.set_status(status);
+            }
         });
     }
 
@@ -298,9 +321,7 @@ where
             target.add_event(name, attributes);
         };
         match ctx.event_span(event) {
-            Some(span) => {
-                open::with(self.key(&span.id()), |form| record_on(form, record));
-            }
+            Some(span) => record_on(self.key(&span.id()), record),
             // Outside any `tracing` span: the spanlite span current here.
             None => Context::map_current(|cx| record(&mut cx.span())),
         }

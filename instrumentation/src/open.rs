@@ -5,7 +5,10 @@
 //!
 //! Nothing but this crate's and the SDK's own code runs while a shard is
 //! locked: a span is removed before it ends (its processors may run any
-//! code, even code asking for the current context, which reads this table).
+//! code, even code asking for the current context, which reads this table),
+//! spanlite's warnings raised meanwhile are held back until the lock is
+//! released (they run the application's handler), and a span shared
+//! through a context is recorded on outside the lock.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -88,6 +91,23 @@ pub(crate) fn insert(key: Key, form: Form) {
 /// Takes the span under `key` out of the table.
 pub(crate) fn remove(key: Key) -> Option<Form> {
     shard(key).remove(&key)
+}
+
+/// Takes every span of `layer` out of the table (the layer is going away).
+pub(crate) fn remove_layer(layer: u64) -> Vec<Form> {
+    let mut taken = Vec::new();
+    for shard in &OPEN {
+        let mut spans = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if spans.keys().any(|(of, _)| *of == layer) {
+            let keys: Vec<Key> = spans
+                .keys()
+                .filter(|(of, _)| *of == layer)
+                .copied()
+                .collect();
+            taken.extend(keys.iter().filter_map(|key| spans.remove(key)));
+        }
+    }
+    taken
 }
 
 /// Runs `f` on the span under `key`, if the table has one. `f` must not

@@ -625,3 +625,34 @@ fn a_layer_may_ask_for_the_current_context_while_it_holds_the_span_s_extensions(
     assert_eq!(*seen.lock().unwrap(), vec![entered]);
     assert_eq!(named(&spans, "held").span_context().span_id(), entered);
 }
+
+#[test]
+fn spans_open_when_the_layer_is_replaced_end_with_it() {
+    let exporter = InMemoryExporter::new();
+    let provider = TracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let (layer, handle) =
+        tracing_subscriber::reload::Layer::new(SpanliteLayer::new(provider.tracer("first")));
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        let open = tracing::info_span!("open across the reload", n = 1).entered();
+        handle
+            .reload(SpanliteLayer::new(provider.tracer("second")))
+            .unwrap();
+        // Ended when the first layer went away; the second never saw it.
+        assert_eq!(exporter.finished_spans().len(), 1);
+        drop(open);
+        let _after = tracing::info_span!("after the reload").entered();
+    });
+    let spans = exporter.finished_spans();
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    let open = named(&spans, "open across the reload");
+    assert_eq!(attribute(open, "n"), Some(&Value::I64(1)));
+    assert_eq!(open.instrumentation_scope().name(), "first");
+    assert_eq!(
+        named(&spans, "after the reload")
+            .instrumentation_scope()
+            .name(),
+        "second"
+    );
+}

@@ -51,7 +51,7 @@ pub use spanlite_api::*;
 pub use spanlite_propagation::*;
 pub use spanlite_samplers::*;
 
-pub use diagnostics::{report_diagnostic, set_diagnostic_handler, Diagnostic};
+pub use diagnostics::{defer_diagnostics, report_diagnostic, set_diagnostic_handler, Diagnostic};
 pub use error::{ExportError, PipelineError};
 pub use exporter::{
     ConsoleExporter, ExporterCounter, ExporterCounters, ExporterStats, InMemoryExporter,

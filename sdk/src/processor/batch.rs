@@ -298,6 +298,11 @@ impl SpanProcessor for BatchSpanProcessor {
                         OverflowPolicy::Drop => {
                             local.count_dropped_full();
                             s.warn_first_drop();
+                            // The export thread may be napping, or the
+                            // countdown out of step with a buffer it
+                            // drained: a full buffer always wakes it (no
+                            // system call unless it sleeps).
+                            s.wake_worker();
                         }
                         OverflowPolicy::Block => s.block_until_pushed(local, span),
                     },
