@@ -59,6 +59,7 @@ impl Form {
     }
 }
 
+/// A power of two.
 const SHARDS: usize = 64;
 
 /// One shard, on a cache line of its own.
@@ -74,7 +75,8 @@ const SPREAD: u64 = 0x9e37_79b9_7f4a_7c15;
 
 fn shard(key: Key) -> MutexGuard<'static, HashMap<Key, Form, BuildHasherDefault<KeyHasher>>> {
     let (layer, id) = key;
-    let at = ((id ^ layer.rotate_left(32)).wrapping_mul(SPREAD) >> 58) as usize % SHARDS;
+    // The product's top bits, as many as pick a shard.
+    let at = ((id ^ layer.rotate_left(32)).wrapping_mul(SPREAD) >> (64 - SHARDS.ilog2())) as usize;
     OPEN[at].0.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -98,14 +100,12 @@ pub(crate) fn remove_layer(layer: u64) -> Vec<Form> {
     let mut taken = Vec::new();
     for shard in &OPEN {
         let mut spans = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if spans.keys().any(|(of, _)| *of == layer) {
-            let keys: Vec<Key> = spans
-                .keys()
-                .filter(|(of, _)| *of == layer)
-                .copied()
-                .collect();
-            taken.extend(keys.iter().filter_map(|key| spans.remove(key)));
-        }
+        let keys: Vec<Key> = spans
+            .keys()
+            .filter(|(of, _)| *of == layer)
+            .copied()
+            .collect();
+        taken.extend(keys.iter().filter_map(|key| spans.remove(key)));
     }
     taken
 }

@@ -6,11 +6,17 @@ use spanlite_instrumentation::{log_correlation, SpanliteLayer};
 use tracing::Instrument as _;
 use tracing_subscriber::prelude::*;
 
-fn run(f: impl FnOnce(&spanlite::Tracer)) -> Vec<SpanData> {
+/// A provider exporting each span to memory as it ends.
+fn recording() -> (TracerProvider, InMemoryExporter) {
     let exporter = InMemoryExporter::new();
     let provider = TracerProvider::builder()
         .with_simple_exporter(exporter.clone())
         .build();
+    (provider, exporter)
+}
+
+fn run(f: impl FnOnce(&spanlite::Tracer)) -> Vec<SpanData> {
+    let (provider, exporter) = recording();
     let tracer = provider.tracer("bridge");
     let subscriber = tracing_subscriber::registry().with(SpanliteLayer::new(tracer.clone()));
     tracing::subscriber::with_default(subscriber, || f(&tracer));
@@ -387,10 +393,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Correlating {
 #[test]
 fn a_log_layer_sees_the_entered_span_from_inside_its_event_callback() {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let exporter = InMemoryExporter::new();
-    let provider = TracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
+    let (provider, exporter) = recording();
     let subscriber = tracing_subscriber::registry()
         .with(SpanliteLayer::new(provider.tracer("bridge")))
         .with(Correlating(seen.clone()));
@@ -514,10 +517,7 @@ fn asking_again_during_one_enter_gives_the_same_span_and_inner_spans_their_own()
 #[test]
 fn a_parent_a_filter_left_out_gives_its_children_the_nearest_ancestor_bridged() {
     use tracing_subscriber::filter::filter_fn;
-    let exporter = InMemoryExporter::new();
-    let provider = TracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
+    let (provider, exporter) = recording();
     let layer = SpanliteLayer::new(provider.tracer("bridge"))
         .with_filter(filter_fn(|metadata| metadata.name() != "hidden"));
     // Another layer sees every span, so `tracing` makes the hidden one.
@@ -628,10 +628,7 @@ fn a_layer_may_ask_for_the_current_context_while_it_holds_the_span_s_extensions(
 
 #[test]
 fn spans_open_when_the_layer_is_replaced_end_with_it() {
-    let exporter = InMemoryExporter::new();
-    let provider = TracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
+    let (provider, exporter) = recording();
     let (layer, handle) =
         tracing_subscriber::reload::Layer::new(SpanliteLayer::new(provider.tracer("first")));
     tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {

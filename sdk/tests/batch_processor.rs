@@ -94,6 +94,16 @@ fn provider(exporter: impl SpanExporter + 'static, config: BatchConfig) -> Trace
         .build()
 }
 
+/// A queue of `queue` spans exported in batches of `batch`, with an
+/// hour-long schedule: within a test, only full batches (and flushes)
+/// export.
+fn batches_only(queue: usize, batch: usize) -> BatchConfig {
+    BatchConfig::default()
+        .with_scheduled_delay(Duration::from_secs(3600))
+        .with_max_queue_size(queue)
+        .with_max_export_batch_size(batch)
+}
+
 fn end_spans(provider: &TracerProvider, n: usize) {
     let tracer = provider.tracer("batch");
     for _ in 0..n {
@@ -132,10 +142,7 @@ fn spans_are_exported_on_the_schedule_without_a_flush() {
 #[test]
 fn a_full_batch_in_one_thread_triggers_an_export_before_the_schedule() {
     let (exporter, batches) = TestExporter::new(Mode::Accept);
-    let config = BatchConfig::default()
-        .with_scheduled_delay(Duration::from_secs(3600))
-        .with_max_queue_size(64)
-        .with_max_export_batch_size(8);
+    let config = batches_only(64, 8);
     let provider = provider(exporter, config);
     end_spans(&provider, 8);
     assert_eq!(batches.recv_timeout(WAIT), Ok(8));
@@ -148,10 +155,7 @@ fn no_full_batch_waits_for_the_schedule_also_as_the_export_thread_stops_pacing()
     // pause makes it stop. Whatever the interleaving, a full batch must not
     // be left queued for the hour-long schedule; less than a batch may.
     let (exporter, _batches) = TestExporter::new(Mode::Accept);
-    let config = BatchConfig::default()
-        .with_scheduled_delay(Duration::from_secs(3600))
-        .with_max_queue_size(4096)
-        .with_max_export_batch_size(64);
+    let config = batches_only(4096, 64);
     let provider = provider(exporter, config);
     for round in 0..300 {
         end_spans(&provider, 64 * (1 + round % 8));
@@ -173,10 +177,7 @@ fn no_full_batch_waits_for_the_schedule_also_as_the_export_thread_stops_pacing()
 #[test]
 fn no_export_is_larger_than_the_max_export_batch_size() {
     let (exporter, batches) = TestExporter::new(Mode::Accept);
-    let config = BatchConfig::default()
-        .with_scheduled_delay(Duration::from_secs(3600))
-        .with_max_queue_size(100)
-        .with_max_export_batch_size(10);
+    let config = batches_only(100, 10);
     let provider = provider(exporter, config);
     end_spans(&provider, 95);
     provider.force_flush(WAIT).unwrap();
